@@ -1,0 +1,87 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { LOOPBACK } from './ports';
+
+/** What we keep across starts so the broker comes back on the same address and cluster. */
+export interface BrokerState {
+  port: number;
+  controllerPort: number;
+  clusterId: string;
+}
+
+export function readState(file: string): BrokerState | undefined {
+  try {
+    const s = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<BrokerState>;
+    if (typeof s.port === 'number' && typeof s.controllerPort === 'number' && typeof s.clusterId === 'string') {
+      return { port: s.port, controllerPort: s.controllerPort, clusterId: s.clusterId };
+    }
+  } catch {
+    // missing or unreadable: treated as a first start
+  }
+  return undefined;
+}
+
+/** Write-then-rename so a crash never leaves a truncated state file. */
+export function writeFileAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * A Kafka cluster id as `StorageTool random-uuid` makes it (16 random bytes, base64url), without
+ * paying a JVM start; ids starting with '-' are skipped as Kafka does (they read as CLI flags).
+ */
+export function randomClusterId(): string {
+  for (;;) {
+    const id = crypto.randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/** The cluster id an already formatted data dir carries (its meta.properties), if any. */
+export function formattedClusterId(metaPropertiesFile: string): string | undefined {
+  try {
+    const m = /^cluster\.id=(.+)$/m.exec(fs.readFileSync(metaPropertiesFile, 'utf8'));
+    return m?.[1].trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export function brokersOf(state: BrokerState): string {
+  return `${LOOPBACK}:${state.port}`;
+}
+
+/** Single-node KRaft (broker and controller in one JVM), loopback only, sized for a laptop and fast tests. */
+export function serverProperties(state: BrokerState, dataDir: string): string {
+  const p = state.port;
+  const c = state.controllerPort;
+  return [
+    '# Written by humpback (src/kafka/local/props.ts) on every start; edits are overwritten.',
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@${LOOPBACK}:${c}`,
+    `listeners=PLAINTEXT://${LOOPBACK}:${p},CONTROLLER://${LOOPBACK}:${c}`,
+    `advertised.listeners=PLAINTEXT://${LOOPBACK}:${p}`,
+    'controller.listener.names=CONTROLLER',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name=PLAINTEXT',
+    `log.dirs=${dataDir}`,
+    'num.partitions=1',
+    // One broker: internal topics cannot have more replicas than that.
+    'offsets.topic.replication.factor=1',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    // Fewer internal partitions than the default 50: faster first group join and transaction.
+    'offsets.topic.num.partitions=10',
+    'transaction.state.log.num.partitions=10',
+    // Tests join groups constantly; the 3 s default delay would add up.
+    'group.initial.rebalance.delay.ms=0',
+    // After a kill -9 the restarted broker waits for its old registration's session to expire
+    // before it is unfenced: 9 s by default, which every fault test would pay.
+    'broker.session.timeout.ms=3000',
+    'broker.heartbeat.interval.ms=1000',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,121 @@
+/**
+ * A real single-node Kafka broker (KRaft) for local runs and tests, from Maven Central jars.
+ * Files live under <HUMPBACK_HOME>/kafka/broker (see local/layout.ts); the data dir and ports are
+ * kept across stop/start so topics survive, and the JVM outlives the process that started it.
+ */
+import fs from 'node:fs';
+import { HumpbackError } from '../runtime/errors';
+import { createLogger, type Logger } from '../runtime/logger';
+import { ensureJars } from './local/jars';
+import { type BrokerLayout, brokerLayout } from './local/layout';
+import { withLockFile } from './local/lock';
+import { checkJava } from './local/preflight';
+import { isOurProcess, readPid, waitForExit } from './local/process';
+import { brokerAnswers } from './local/probe';
+import { brokersOf, readState, serverProperties, writeFileAtomic } from './local/props';
+import { formatStorageOnce, loadOrCreateState, spawnBroker, waitUntilReady } from './local/start';
+
+export interface LocalBrokerOptions {
+  logger?: Logger;
+  /** Defaults to cacheDir() ($HUMPBACK_HOME or ~/.cache/humpback). */
+  home?: string;
+  /** Jar cache; defaults to $HUMPBACK_KAFKA_JARS or <home>/kafka/3.9.1/libs. */
+  jarsDir?: string;
+}
+
+export interface LocalBroker {
+  brokers: string;
+  pid: number;
+  alreadyRunning: boolean;
+  startMs: number;
+}
+
+export interface LocalBrokerStatus {
+  running: boolean;
+  brokers?: string;
+  pid?: number;
+  dataDir: string;
+  logFile: string;
+}
+
+function readyTimeoutMs(): number {
+  const ms = Number(process.env.HUMPBACK_KAFKA_START_TIMEOUT_MS);
+  return Number.isFinite(ms) && ms > 0 ? ms : 60_000;
+}
+
+/** The pid of a broker we started that is still alive (the pid file alone may be stale). */
+function livePid(layout: BrokerLayout): number | undefined {
+  const pid = readPid(layout.pidFile);
+  return pid !== undefined && isOurProcess(pid, layout.propsFile) ? pid : undefined;
+}
+
+export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<LocalBroker> {
+  const t0 = Date.now();
+  const layout = brokerLayout(opts);
+  const logger = opts.logger ?? createLogger({ component: 'kafka-local' });
+  fs.mkdirSync(layout.brokerDir, { recursive: true });
+  const onWait = (holder: number | undefined): void => logger.info('another process is starting or stopping the local Kafka broker; waiting', { holder });
+
+  return withLockFile(layout.lockFile, async () => {
+    const running = livePid(layout);
+    const kept = readState(layout.stateFile);
+    if (running !== undefined && kept) {
+      // Alive: normally it answers at once; right after a crash of its starter it may still be booting.
+      await waitUntilReady(layout, kept, { pid: running, logOffset: 0, exited: () => undefined }, readyTimeoutMs());
+      return { brokers: brokersOf(kept), pid: running, alreadyRunning: true, startMs: Date.now() - t0 };
+    }
+    const java = checkJava();
+    await ensureJars(layout.jarsDir, layout.pomFile, logger);
+    const state = await loadOrCreateState(layout);
+    writeFileAtomic(layout.propsFile, serverProperties(state, layout.dataDir));
+    await formatStorageOnce(java, layout, state, logger);
+    logger.info('starting local Kafka broker', { brokers: brokersOf(state), log: layout.logFile });
+    const proc = spawnBroker(java, layout);
+    await waitUntilReady(layout, state, proc, readyTimeoutMs());
+    const startMs = Date.now() - t0;
+    logger.info('local Kafka broker ready', { brokers: brokersOf(state), pid: proc.pid, ms: startMs });
+    return { brokers: brokersOf(state), pid: proc.pid, alreadyRunning: false, startMs };
+  }, { onWait });
+}
+
+/** SIGTERM (Kafka shuts down cleanly), SIGKILL after 30 s. True if a broker was running. */
+export async function stopLocalBroker(opts: { home?: string; logger?: Logger } = {}): Promise<boolean> {
+  const layout = brokerLayout(opts);
+  if (!fs.existsSync(layout.brokerDir)) return false;
+  return withLockFile(layout.lockFile, async () => {
+    const pid = livePid(layout);
+    fs.rmSync(layout.pidFile, { force: true });
+    if (pid === undefined) return false;
+    opts.logger?.info('stopping local Kafka broker', { pid });
+    process.kill(pid, 'SIGTERM');
+    if (!(await waitForExit(pid, layout.propsFile, 30_000))) {
+      opts.logger?.warn('Kafka broker did not stop within 30 s; killing it', { pid });
+      process.kill(pid, 'SIGKILL');
+      if (!(await waitForExit(pid, layout.propsFile, 10_000))) throw new HumpbackError(`Kafka broker pid ${pid} survived SIGKILL`);
+    }
+    return true;
+  });
+}
+
+/**
+ * Sends `signal` to the broker without any clean-up, for fault tests (kill -9 then start again on the
+ * same data dir and ports). Returns the pid signalled, or undefined if none was running.
+ */
+export async function killLocalBroker(signal: NodeJS.Signals = 'SIGKILL', opts: { home?: string } = {}): Promise<number | undefined> {
+  const layout = brokerLayout(opts);
+  const pid = livePid(layout);
+  if (pid === undefined) return undefined;
+  process.kill(pid, signal);
+  if (signal === 'SIGKILL') await waitForExit(pid, layout.propsFile, 10_000);
+  return pid;
+}
+
+export async function localBrokerStatus(opts: { home?: string } = {}): Promise<LocalBrokerStatus> {
+  const layout = brokerLayout(opts);
+  const pid = livePid(layout);
+  const state = readState(layout.stateFile);
+  const base = { dataDir: layout.dataDir, logFile: layout.logFile };
+  if (pid === undefined || !state) return { running: false, ...base };
+  const brokers = brokersOf(state);
+  return { running: await brokerAnswers(brokers), brokers, pid, ...base };
+}

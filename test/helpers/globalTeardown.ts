@@ -1,0 +1,9 @@
+/** jest globalTeardown (integration project): stops the local broker only if globalSetup started it. */
+import { stopLocalBroker } from '../../src/kafka/localBroker';
+import { createLogger } from '../../src/runtime/logger';
+
+export default async function globalTeardown(): Promise<void> {
+  if (process.env.HUMPBACK_TEST_STARTED_BROKER !== '1') return;
+  await stopLocalBroker({ logger: createLogger({ component: 'test-broker' }) });
+  delete process.env.HUMPBACK_TEST_STARTED_BROKER;
+}
