@@ -1,0 +1,88 @@
+import type { Command } from 'commander';
+import { applyTopics, type ApplyResult } from '../../kafka/admin';
+import { createKafka, resolveBrokers } from '../../kafka/brokers';
+import { createLogger } from '../../runtime/logger';
+import { loadTopology, resolveTopology, TopologyError, type ResolvedTopic } from '../../topology/loader';
+import { action } from '../fail';
+import { DEFAULT_TOPOLOGY, findTopologyFile } from '../topologyFile';
+
+/** Where the output of a command goes; tests pass their own. */
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+const processIo: Io = {
+  out: (line) => process.stdout.write(line + '\n'),
+  err: (line) => process.stderr.write(line + '\n'),
+};
+
+/** `humpback topology lint <file>` and `humpback topics apply [--topology F]`. */
+export function registerTopologyCommands(program: Command): void {
+  const topology = subcommand(program, 'topology', 'Check topology files (topics and stages as YAML)');
+  topology
+    .command('lint <file>')
+    .description('Validate a topology file; prints every problem with its YAML path and a fix (exit 1 when any)')
+    .action((file: string) => {
+      process.exitCode = lintTopology(file, processIo);
+    });
+
+  const topics = subcommand(program, 'topics', 'Manage the Kafka topics a topology declares');
+  topics
+    .command('apply')
+    .description('Create missing topics (partitions, replication, retention, compaction); never deletes or shrinks')
+    .option('--topology <file>', 'topology file', DEFAULT_TOPOLOGY)
+    .action(
+      action(async (opts: { topology: string }) => {
+        const logger = createLogger({ component: 'topics' });
+        const resolved = resolveTopology(loadTopology(findTopologyFile(opts.topology)));
+        const brokers = await resolveBrokers(logger);
+        const admin = createKafka(brokers, resolved.clientId, logger).admin();
+        await admin.connect();
+        try {
+          const result = await applyTopics(admin, resolved.topics);
+          for (const line of formatApplyTable(resolved.topics, result)) processIo.out(line);
+          if (result.mismatched.length > 0) {
+            logger.warn('partition counts differ from the topology; nothing was changed', {
+              hint: 'adding partitions remaps keys; if wanted, run kafka-topics --alter --topic <t> --partitions <n> yourself',
+            });
+          }
+        } finally {
+          await admin.disconnect();
+        }
+      }),
+    );
+}
+
+/** Reuses a parent command another module may have registered already (e.g. `topics list`). */
+function subcommand(program: Command, name: string, description: string): Command {
+  return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
+}
+
+/** Exit code 0 with one `ok:` line when valid, 1 with one line per problem when not. */
+export function lintTopology(file: string, io: Io): number {
+  try {
+    const resolved = resolveTopology(loadTopology(file));
+    io.out(`ok: ${resolved.topics.length} topics, ${resolved.stages.length} stages`);
+    return 0;
+  } catch (err) {
+    if (err instanceof TopologyError) err.problems.forEach((line) => io.err(line));
+    else io.err(err instanceof Error ? err.message : String(err));
+    return 1;
+  }
+}
+
+export function formatApplyTable(topics: readonly ResolvedTopic[], result: ApplyResult): string[] {
+  const mismatch = new Map(result.mismatched.map((m) => [m.topic, m]));
+  const rows = topics.map((t) => {
+    const m = mismatch.get(t.name);
+    const status = result.created.includes(t.name) ? 'created' : m ? 'mismatched' : 'existing';
+    const advice = m && m.actual < m.declared ? "growing it is the operator's call (kafka-topics --alter --partitions)" : 'Kafka cannot remove partitions: update the topology';
+    const note = m ? `declared ${m.declared} partitions, has ${m.actual}; ${advice}` : '';
+    return [t.name, String(t.partitions), status, note];
+  });
+  const header = ['TOPIC', 'PARTITIONS', 'STATUS', 'NOTE'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const summary = `${result.created.length} created, ${result.existing.length} existing, ${result.mismatched.length} mismatched`;
+  return [line(header), ...rows.map(line), summary];
+}

@@ -1,0 +1,42 @@
+import type { OperatorFunction } from 'rxjs';
+import type { z } from 'zod';
+import type { Logger } from '../runtime/logger';
+import type { RecordTypeName } from '../records/types';
+
+/** What a stage's factory gets besides its config: injected, never global (DESIGN: inject time, clients, metrics). */
+export interface StageContext {
+  /** Stage name from the topology, e.g. `segment`. */
+  stage: string;
+  logger: Logger;
+  now(): number;
+  /** Count a record the stage dropped on purpose, by reason (metrics and offline summaries). */
+  countFiltered(reason: string): void;
+}
+
+/** One record a stage emits: its value, its key and, when the stage routes, the topic it goes to. */
+export interface StageOutput<Out> {
+  key: string;
+  value: Out;
+  /** Explicit destination topic (e.g. a tier topic); default is the stage's `output` topic. */
+  topic?: string;
+}
+
+/**
+ * A stage: a zod config schema plus a factory of a pure RxJS operator.
+ * The runtime applies the operator to ONE input record at a time (`of(record).pipe(op)`), so it can
+ * track when each record is finished (0 outputs = filtered, N = fan-out) and commit offsets in order.
+ * State shared across records (dedup sets, clients) therefore lives in the factory's closure.
+ */
+export interface StageDefinition<Shape extends z.ZodRawShape, In, Out> {
+  type: string;
+  description: string;
+  /** Stage-specific options; the topology merges them into the stage's entry. */
+  configSchema: z.ZodObject<Shape>;
+  recordTypes(config: z.infer<z.ZodObject<Shape>>): { input: RecordTypeName; output: RecordTypeName };
+  /** Topics the stage may route to besides `output` (from its config). */
+  extraOutputTopics?(config: z.infer<z.ZodObject<Shape>>): string[];
+  create(
+    config: z.infer<z.ZodObject<Shape>>,
+    ctx: StageContext,
+  ): OperatorFunction<In, StageOutput<Out>> | Promise<OperatorFunction<In, StageOutput<Out>>>;
+}

@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import { RECORD_TYPES, type RecordTypeName } from '../records/types';
+import { STAGES, type AnyStageDefinition } from '../stages/registry';
+import { isValidKafkaName } from './names';
+import { checkTopology, type RuleInput, type RuleIssue } from './rules';
+
+/** Avro full names a topic may declare as its `schema`. */
+export const RECORD_TYPE_NAMES = Object.values(RECORD_TYPES) as [RecordTypeName, ...RecordTypeName[]];
+
+/** Names that end up in topic names or group ids obey Kafka's rule, with a hint saying so. */
+const kafkaName = (what: string) =>
+  z.string().refine(isValidKafkaName, {
+    message: `not a valid ${what} name for Kafka`,
+    params: { hint: "use 1-249 characters from letters, digits, '.', '_' and '-' (not '.' or '..' alone)" },
+  });
+
+const count = () => z.number().int().min(1);
+
+export const topicSchema = z.strictObject({
+  name: kafkaName('topic'),
+  partitions: count().optional(),
+  replicationFactor: count().optional(),
+  // Kafka accepts 0 but it deletes data almost at once: surely a mistake, so it is refused.
+  retentionMs: z
+    .number()
+    .int()
+    .min(-1)
+    .refine((ms) => ms !== 0, {
+      message: 'retentionMs 0 would delete records almost immediately',
+      params: { hint: 'use -1 to keep records forever, or a positive number of ms, e.g. 604800000 (7 days)' },
+    })
+    .optional(),
+  compacted: z.boolean().default(false),
+  schema: z.enum(RECORD_TYPE_NAMES).optional(),
+});
+export type TopicDecl = z.output<typeof topicSchema>;
+
+export const defaultsSchema = z
+  .strictObject({ partitions: count().default(4), replicationFactor: count().default(1) })
+  .prefault({});
+export type TopologyDefaults = z.output<typeof defaultsSchema>;
+
+/** Fields every stage has, whatever its type; stage-specific options are merged in from the registry. */
+export const commonStageFields = z.strictObject({
+  name: kafkaName('stage'),
+  // Topic references are checked against `topics` by the cross-field rules, which can list the choices.
+  input: z.string(),
+  output: z.string(),
+  concurrency: count().default(8),
+  maxInFlight: count().default(256),
+  retries: z.number().int().min(0).default(3),
+  dlq: z.string().optional(),
+  replicas: count().default(1),
+});
+
+/** A stage entry: the common fields, its `type`, and whatever options its registry entry declares. */
+export type StageEntry = z.output<typeof commonStageFields> & { type: string; [option: string]: unknown };
+
+export interface Topology {
+  version: 1;
+  name: string;
+  kafka?: { clientId?: string };
+  defaults: TopologyDefaults;
+  topics: TopicDecl[];
+  stages: StageEntry[];
+}
+
+/** One schema per registered stage type, discriminated by `type`: a new stage needs no change here. */
+export function buildStageSchema(stages: readonly AnyStageDefinition[]): z.ZodType<StageEntry> {
+  const options = stages.map((def) => {
+    const clash = Object.keys(def.configSchema.shape).filter((k) => k in commonStageFields.shape || k === 'type');
+    if (clash.length > 0) {
+      // A programming error in the registry, not a user mistake: fail loudly at start-up.
+      throw new Error(`stage type ${def.type}: option(s) ${clash.join(', ')} clash with common stage fields`);
+    }
+    return commonStageFields.extend({ type: z.literal(def.type) }).extend(def.configSchema.shape);
+  });
+  const [first, ...rest] = options;
+  if (first === undefined) throw new Error('the stage registry is empty');
+  // The options' exact shapes are only known at run time, hence the one widening cast.
+  return z.discriminatedUnion('type', [first, ...rest]) as unknown as z.ZodType<StageEntry>;
+}
+
+/** The whole topology file: structure from zod, cross-field rules (references, schemas) in superRefine. */
+export function buildTopologySchema(stages: readonly AnyStageDefinition[] = STAGES): z.ZodType<Topology> {
+  const stageSchema = buildStageSchema(stages);
+  return z
+    .strictObject({
+      version: z.literal(1),
+      name: kafkaName('topology'),
+      kafka: z.strictObject({ clientId: z.string().min(1).optional() }).optional(),
+      defaults: defaultsSchema,
+      topics: z.array(topicSchema),
+      stages: z.array(stageSchema).default([]),
+    })
+    .superRefine((value, ctx) => {
+      for (const issue of crossFieldIssues(value, stages, stageSchema)) {
+        ctx.addIssue({ code: 'custom', path: issue.path, message: issue.problem, params: { hint: issue.hint } });
+      }
+    });
+}
+
+/**
+ * The cross-field rules on whatever parts of a (possibly invalid) document are well-formed.
+ * zod skips refinements once the structure has errors, so the loader calls this directly too:
+ * a user then sees every problem in one run instead of fixing them in rounds.
+ */
+export function crossFieldIssues(
+  raw: unknown,
+  stages: readonly AnyStageDefinition[],
+  stageSchema: z.ZodType<StageEntry> = buildStageSchema(stages),
+): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  checkTopology(salvage(raw, stageSchema), stages, (issue) => issues.push(issue));
+  return issues;
+}
+
+/** Entries that parse on their own keep their data; broken ones still contribute their names. */
+function salvage(raw: unknown, stageSchema: z.ZodType<StageEntry>): RuleInput {
+  const doc = isRecord(raw) ? raw : {};
+  const entries = (list: unknown) => (Array.isArray(list) ? list : []).map((item: unknown, index) => ({ item, index }));
+  const nameOf = (item: unknown) => (isRecord(item) && typeof item.name === 'string' ? item.name : undefined);
+  const topics = entries(doc.topics).flatMap(({ item, index }) => {
+    const name = nameOf(item);
+    return name === undefined ? [] : [{ index, name, decl: lenientParse(topicSchema, item) }];
+  });
+  const stageRefs = entries(doc.stages).flatMap(({ item, index }) => {
+    const name = nameOf(item);
+    return name === undefined ? [] : [{ index, name, entry: lenientParse(stageSchema, item) }];
+  });
+  return { topics, stages: stageRefs };
+}
+
+/** Parses an entry, ignoring unknown keys: a typo is reported anyway and must not hide the entry's other problems. */
+function lenientParse<T>(schema: z.ZodType<T>, item: unknown): T | undefined {
+  const first = schema.safeParse(item);
+  if (first.success) return first.data;
+  const unknownKeys = first.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' && i.path.length === 0 ? i.keys : []));
+  if (unknownKeys.length === 0 || !isRecord(item)) return undefined;
+  const second = schema.safeParse(Object.fromEntries(Object.entries(item).filter(([k]) => !unknownKeys.includes(k))));
+  return second.success ? second.data : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+let cached: z.ZodType<Topology> | undefined;
+/** The schema for the engine's own registry, built once. */
+export function topologySchema(): z.ZodType<Topology> {
+  cached ??= buildTopologySchema(STAGES);
+  return cached;
+}
