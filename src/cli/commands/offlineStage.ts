@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { createSerde } from '../../kafka/serde/avroSerde';
+import { LocalSchemaIds } from '../../kafka/serde/registry';
+import { loadSchemas } from '../../kafka/serde/schemas';
+import { ConfigError } from '../../runtime/errors';
+import { createLogger } from '../../runtime/logger';
+import { runOffline, type OfflineInput } from '../../runtime/offline';
+import { buildOperator, stageContext } from '../../topology/builder';
+import { loadTopology, resolveTopology, type ResolvedStage } from '../../topology/loader';
+import { STAGES, type AnyStageDefinition } from '../../stages/registry';
+import { action } from '../fail';
+import { DEFAULT_TOPOLOGY, findTopologyFile } from '../topologyFile';
+
+interface OfflineOptions {
+  topology: string;
+  stage?: string;
+  concurrency: string;
+}
+
+/**
+ * `humpback <stage type> [files|-]`: the same stage code as in Kafka mode over JSON lines, no broker.
+ * Stage options come from the topology's entry of that type (or --stage NAME); output records go to
+ * stdout as JSON lines, problems and the summary to stderr.
+ */
+export function registerOfflineStageCommands(program: Command): void {
+  for (const def of STAGES) {
+    program
+      .command(`${def.type} [files...]`)
+      .description(`${def.description} Offline: JSON lines in (files or - for stdin), JSON lines out on stdout.`)
+      .option('--topology <file>', 'topology to take the stage options from', DEFAULT_TOPOLOGY)
+      .option('--stage <name>', `which ${def.type} stage of the topology (default: the first)`)
+      .option('--concurrency <n>', 'records processed at once', '8')
+      .action(action(async (files: string[], opts: OfflineOptions) => runOfflineCommand(def, files, opts)));
+  }
+}
+
+async function runOfflineCommand(def: AnyStageDefinition, files: string[], opts: OfflineOptions): Promise<void> {
+  const logger = createLogger({ component: def.type });
+  const stage = pickStage(def, opts);
+  const summary = { filtered: {} as Record<string, number> };
+  const ctx = stageContext(stage, { logger }, (reason) => (summary.filtered[reason] = (summary.filtered[reason] ?? 0) + 1));
+  const operator = await buildOperator(stage, ctx);
+  // Offline needs the types only: never ask a schema registry.
+  const serde = await createSerde({ resolver: new LocalSchemaIds(loadSchemas().all) });
+  const concurrency = Number(opts.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new ConfigError(`--concurrency ${opts.concurrency} is not a positive integer. Fix: e.g. --concurrency 8`);
+
+  const inputs: OfflineInput[] = (files.length === 0 ? ['-'] : files).map((name) => {
+    if (name === '-') return { name: '-', stream: process.stdin };
+    if (!fs.existsSync(name)) throw new ConfigError(`${name}: no such file. Fix: check the path (use - for stdin)`);
+    return { name, stream: fs.createReadStream(name) };
+  });
+  const result = await runOffline(inputs, {
+    operator,
+    validate: (value) => serde.validate(stage.recordTypes.input, value),
+    retries: stage.retries,
+    concurrency,
+    out: process.stdout,
+    report: (line) => process.stderr.write(line + '\n'),
+  });
+  const filtered = Object.entries(summary.filtered).map(([r, n]) => `${r}=${n}`).join(' ');
+  process.stderr.write(`${def.type}: read ${result.read}, wrote ${result.written}, failed ${result.failed}${filtered ? `, filtered ${filtered}` : ''}\n`);
+  if (result.failed > 0) process.exitCode = 2;
+}
+
+/** The topology's stage of this type when there is one, else the type's defaults. */
+function pickStage(def: AnyStageDefinition, opts: OfflineOptions): ResolvedStage {
+  const file = findTopologyFile(opts.topology);
+  const stages = fs.existsSync(file) ? resolveTopology(loadTopology(file)).stages : [];
+  const ofType = stages.filter((s) => s.type === def.type && (!opts.stage || s.name === opts.stage));
+  if (opts.stage && ofType.length === 0) throw new ConfigError(`${file} has no ${def.type} stage named ${opts.stage}. Fix: check --stage`);
+  if (ofType[0]) return ofType[0];
+  const config = def.configSchema.parse({});
+  return {
+    name: def.type,
+    type: def.type,
+    input: '-',
+    output: '-',
+    extraOutputs: [],
+    dlq: '-',
+    groupId: '-',
+    concurrency: 8,
+    maxInFlight: 256,
+    retries: 3,
+    replicas: 1,
+    recordTypes: def.recordTypes(config),
+    config: { ...config, type: def.type, name: def.type, input: '-', output: '-', concurrency: 8, maxInFlight: 256, retries: 3, replicas: 1 },
+  };
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerKafkaCommands } from './commands/kafka';
+import { registerTopologyCommands } from './commands/topology';
+import { registerRunCommand } from './commands/run';
+import { registerOfflineStageCommands } from './commands/offlineStage';
+import { registerDemoCommand } from './commands/demo';
+
+/** The `humpback` command. Each command lives in its own file under commands/. */
+export function buildProgram(): Command {
+  const program = new Command('humpback')
+    .description('Stream web crawls into curated instruction-tuning data by instruction backtranslation (Humpback).')
+    .showHelpAfterError();
+  registerKafkaCommands(program);
+  registerTopologyCommands(program);
+  registerRunCommand(program);
+  registerOfflineStageCommands(program);
+  registerDemoCommand(program);
+  return program;
+}
+
+if (require.main === module) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((err: unknown) => {
+      process.stderr.write(`humpback: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    });
+}

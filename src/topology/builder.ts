@@ -1,0 +1,80 @@
+import type { Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import type { OperatorFunction } from 'rxjs';
+import type { Serde } from '../kafka/serde/avroSerde';
+import { createStageMetrics } from '../metrics/stageMetrics';
+import { ConfigError } from '../runtime/errors';
+import { KafkaStageRunner } from '../runtime/kafkaStageRunner';
+import type { Logger } from '../runtime/logger';
+import { createRecordHandler } from '../runtime/recordHandler';
+import { Semaphore } from '../runtime/semaphore';
+import { findStage } from '../stages/registry';
+import type { StageContext, StageOutput } from '../stages/stage';
+import type { ResolvedStage } from './loader';
+
+export interface StageDeps {
+  kafka: Kafka;
+  serde: Serde;
+  logger: Logger;
+  registry: Registry;
+  now?: () => number;
+  /** Read the input topic from the beginning when the group has no committed offset (default true). */
+  fromBeginning?: boolean;
+}
+
+/**
+ * Builds the stage's operator: the expensive part (clients, prompts, dedup state) happens here,
+ * once, so a bad config fails at start-up and never on the first record.
+ */
+export async function buildOperator(
+  stage: ResolvedStage,
+  ctx: StageContext,
+): Promise<OperatorFunction<unknown, StageOutput<unknown>>> {
+  const def = findStage(stage.type);
+  if (!def) throw new ConfigError(`stage ${stage.name}: unknown stage type ${stage.type}`);
+  const config = def.configSchema.parse(stage.config);
+  return (await def.create(config, ctx)) as OperatorFunction<unknown, StageOutput<unknown>>;
+}
+
+export function stageContext(stage: ResolvedStage, deps: Pick<StageDeps, 'logger' | 'now'>, countFiltered: (reason: string) => void): StageContext {
+  return { stage: stage.name, logger: deps.logger.child({ stage: stage.name }), now: deps.now ?? Date.now, countFiltered };
+}
+
+/** Binds a resolved stage to Kafka and starts it; `stop()` on the result drains and commits. */
+export async function startKafkaStage(stage: ResolvedStage, deps: StageDeps): Promise<KafkaStageRunner> {
+  const metrics = createStageMetrics(deps.registry, stage.name);
+  const ctx = stageContext(stage, deps, (reason) => metrics.filtered(reason));
+  const operator = await buildOperator(stage, ctx);
+  const now = deps.now ?? Date.now;
+  // One abort signal for the runner and the record handler: stopping also cuts retry backoffs short.
+  const abort = new AbortController();
+  const handle = createRecordHandler({
+    stage: stage.name,
+    inputType: stage.recordTypes.input,
+    outputType: stage.recordTypes.output,
+    outputTopic: stage.output,
+    dlqTopic: stage.dlq,
+    operator,
+    serde: deps.serde,
+    workers: new Semaphore(stage.concurrency),
+    retries: stage.retries,
+    metrics,
+    now,
+    signal: abort.signal,
+  });
+  const runner = new KafkaStageRunner({
+    stage: stage.name,
+    groupId: stage.groupId,
+    inputTopic: stage.input,
+    kafka: deps.kafka,
+    handle,
+    maxInFlight: stage.maxInFlight,
+    fromBeginning: deps.fromBeginning ?? true,
+    logger: ctx.logger,
+    metrics,
+    now,
+    abort,
+  });
+  await runner.start();
+  return runner;
+}

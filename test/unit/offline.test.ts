@@ -1,0 +1,61 @@
+import { Readable, PassThrough } from 'node:stream';
+import { delay, map, mergeMap, of, type OperatorFunction } from 'rxjs';
+import { PoisonRecordError } from '../../src/runtime/errors';
+import { runOffline } from '../../src/runtime/offline';
+import type { StageOutput } from '../../src/stages/stage';
+
+interface Rec {
+  id: string;
+  n: number;
+}
+const validate = (v: unknown): string[] =>
+  typeof v === 'object' && v !== null && typeof (v as Rec).id === 'string' && typeof (v as Rec).n === 'number' ? [] : ['expected {id: string, n: number}'];
+
+async function run(lines: string[], operator: OperatorFunction<Rec, StageOutput<Rec>>, concurrency = 4) {
+  const out = new PassThrough();
+  const chunks: string[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c.toString()));
+  const reports: string[] = [];
+  const summary = await runOffline([{ name: 'in.jsonl', stream: Readable.from(lines.map((l) => l + '\n')) }], {
+    operator,
+    validate,
+    retries: 0,
+    concurrency,
+    out,
+    report: (l) => reports.push(l),
+  });
+  const written = chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec);
+  return { summary, written, reports };
+}
+
+describe('offline stage runner (JSON lines in, JSON lines out)', () => {
+  it('keeps input order even when later records finish first', async () => {
+    const slowFirst: OperatorFunction<Rec, StageOutput<Rec>> = mergeMap((r: Rec) => of({ key: r.id, value: r }).pipe(delay(r.n === 1 ? 30 : 1)));
+    const lines = [1, 2, 3, 4, 5].map((n) => JSON.stringify({ id: `r${n}`, n }));
+    const { written } = await run(lines, slowFirst);
+    expect(written.map((r) => r.n)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('reports each bad line by file and line number and processes the others', async () => {
+    const failOnThree: OperatorFunction<Rec, StageOutput<Rec>> = map((r: Rec) => {
+      if (r.n === 3) throw new PoisonRecordError('test.rejected', 'three is rejected');
+      return { key: r.id, value: r };
+    });
+    const lines = [
+      JSON.stringify({ id: 'a', n: 1 }),
+      '{"id": "broken',
+      '',
+      JSON.stringify({ id: 'c', n: 3 }),
+      JSON.stringify({ id: 'd' }),
+      JSON.stringify({ id: 'e', n: 5 }),
+    ];
+    const { summary, written, reports } = await run(lines, failOnThree);
+    expect(written.map((r) => r.id)).toEqual(['a', 'e']);
+    expect(reports).toEqual([
+      expect.stringMatching(/^in\.jsonl:2: input\.malformed-json: /),
+      'in.jsonl:4: test.rejected: three is rejected',
+      'in.jsonl:5: input.invalid-record: expected {id: string, n: number}',
+    ]);
+    expect(summary).toEqual({ read: 5, written: 2, failed: 3, failedByReason: { 'input.malformed-json': 1, 'test.rejected': 1, 'input.invalid-record': 1 } });
+  });
+});

@@ -1,0 +1,24 @@
+import { TestScheduler } from 'rxjs/testing';
+import { createLogger } from '../../src/runtime/logger';
+import { passthroughStage } from '../../src/stages/passthrough';
+import { sampleSegment } from '../helpers/sampleRecords';
+
+const ctx = { stage: 'passthrough', logger: createLogger({}, 'error'), now: () => 0, countFiltered: () => undefined };
+
+describe('passthrough stage', () => {
+  it('emits each record unchanged, keyed by its id, at the same time it arrived', () => {
+    const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    const a = { ...sampleSegment(), segment_id: 'seg-a' };
+    const b = { ...sampleSegment(), segment_id: 'seg-b' };
+    scheduler.run(({ cold, expectObservable }) => {
+      const op = passthroughStage.create(passthroughStage.configSchema.parse({}), ctx);
+      if (op instanceof Promise) throw new Error('passthrough factory is synchronous');
+      expectObservable(cold('-a--b|', { a, b }).pipe(op)).toBe('-x--y|', { x: { key: 'seg-a', value: a }, y: { key: 'seg-b', value: b } });
+    });
+  });
+
+  it('keys other record types by their own id field', () => {
+    const config = passthroughStage.configSchema.parse({ record: 'humpback.Document' });
+    expect(passthroughStage.recordTypes(config)).toEqual({ input: 'humpback.Document', output: 'humpback.Document' });
+  });
+});
