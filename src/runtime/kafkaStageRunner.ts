@@ -25,6 +25,8 @@ export interface KafkaStageRunnerOptions {
   now?: () => number;
   /** Aborted when the runner stops; share it with the record handler so retries stop too. */
   abort?: AbortController;
+  /** Called after every group join, before records of the new assignment are dispatched. */
+  onRebalance?: () => void;
 }
 
 /**
@@ -71,6 +73,7 @@ export class KafkaStageRunner {
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.trackers = new Map();
+      this.o.onRebalance?.();
       this.o.logger.info('joined group', { group: this.o.groupId, assignment: e.payload.memberAssignment });
     });
     consumer.on(consumer.events.CRASH, (e) => {

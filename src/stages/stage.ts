@@ -1,4 +1,6 @@
+import type { Kafka } from 'kafkajs';
 import type { OperatorFunction } from 'rxjs';
+import type { Serde } from '../kafka/serde/avroSerde';
 import type { z } from 'zod';
 import type { Logger } from '../runtime/logger';
 import type { RecordTypeName } from '../records/types';
@@ -11,6 +13,13 @@ export interface StageContext {
   now(): number;
   /** Count a record the stage dropped on purpose, by reason (metrics and offline summaries). */
   countFiltered(reason: string): void;
+  /** The cluster, when the stage runs on Kafka (absent offline): for state kept in topics. */
+  kafka?: { kafka: Kafka; serde: Serde };
+  /**
+   * Register work to do after every consumer-group rebalance (e.g. catch a state store up with
+   * what the previous owner of a partition wrote). Offline, it is never called.
+   */
+  onRebalance(listener: () => void): void;
 }
 
 /** One record a stage emits: its value, its key and, when the stage routes, the topic it goes to. */

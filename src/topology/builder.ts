@@ -36,14 +36,36 @@ export async function buildOperator(
   return (await def.create(config, ctx)) as OperatorFunction<unknown, StageOutput<unknown>>;
 }
 
-export function stageContext(stage: ResolvedStage, deps: Pick<StageDeps, 'logger' | 'now'>, countFiltered: (reason: string) => void): StageContext {
-  return { stage: stage.name, logger: deps.logger.child({ stage: stage.name }), now: deps.now ?? Date.now, countFiltered };
+export interface ContextParts {
+  logger: Logger;
+  now?: () => number;
+  countFiltered: (reason: string) => void;
+  kafka?: { kafka: Kafka; serde: Serde };
+}
+
+/** The stage context plus the means to fire its rebalance listeners (the runner calls it on every group join). */
+export function stageContext(stage: ResolvedStage, parts: ContextParts): { ctx: StageContext; rebalanced: () => void } {
+  const listeners: Array<() => void> = [];
+  const ctx: StageContext = {
+    stage: stage.name,
+    logger: parts.logger.child({ stage: stage.name }),
+    now: parts.now ?? Date.now,
+    countFiltered: parts.countFiltered,
+    kafka: parts.kafka,
+    onRebalance: (listener) => listeners.push(listener),
+  };
+  return { ctx, rebalanced: () => listeners.forEach((l) => l()) };
 }
 
 /** Binds a resolved stage to Kafka and starts it; `stop()` on the result drains and commits. */
 export async function startKafkaStage(stage: ResolvedStage, deps: StageDeps): Promise<KafkaStageRunner> {
   const metrics = createStageMetrics(deps.registry, stage.name);
-  const ctx = stageContext(stage, deps, (reason) => metrics.filtered(reason));
+  const { ctx, rebalanced } = stageContext(stage, {
+    logger: deps.logger,
+    now: deps.now,
+    countFiltered: (reason) => metrics.filtered(reason),
+    kafka: { kafka: deps.kafka, serde: deps.serde },
+  });
   const operator = await buildOperator(stage, ctx);
   const now = deps.now ?? Date.now;
   // One abort signal for the runner and the record handler: stopping also cuts retry backoffs short.
@@ -74,6 +96,7 @@ export async function startKafkaStage(stage: ResolvedStage, deps: StageDeps): Pr
     metrics,
     now,
     abort,
+    onRebalance: rebalanced,
   });
   await runner.start();
   return runner;

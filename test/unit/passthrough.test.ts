@@ -1,9 +1,10 @@
+import { lastValueFrom, of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { createLogger } from '../../src/runtime/logger';
 import { passthroughStage } from '../../src/stages/passthrough';
-import { sampleSegment } from '../helpers/sampleRecords';
+import { sampleDocument, sampleSegment } from '../helpers/sampleRecords';
 
-const ctx = { stage: 'passthrough', logger: createLogger({}, 'error'), now: () => 0, countFiltered: () => undefined };
+const ctx = { stage: 'passthrough', logger: createLogger({}, 'error'), now: () => 0, countFiltered: () => undefined, onRebalance: () => undefined };
 
 describe('passthrough stage', () => {
   it('emits each record unchanged, keyed by its id, at the same time it arrived', () => {
@@ -17,8 +18,11 @@ describe('passthrough stage', () => {
     });
   });
 
-  it('keys other record types by their own id field', () => {
+  it('keys other record types by their own id field', async () => {
     const config = passthroughStage.configSchema.parse({ record: 'humpback.Document' });
     expect(passthroughStage.recordTypes(config)).toEqual({ input: 'humpback.Document', output: 'humpback.Document' });
+    const op = await passthroughStage.create(config, ctx);
+    const doc = sampleDocument({ doc_id: 'doc-42' });
+    await expect(lastValueFrom(of(doc).pipe(op))).resolves.toEqual({ key: 'doc-42', value: doc });
   });
 });

@@ -39,7 +39,7 @@ async function runOfflineCommand(def: AnyStageDefinition, files: string[], opts:
   const logger = createLogger({ component: def.type });
   const stage = pickStage(def, opts);
   const summary = { filtered: {} as Record<string, number> };
-  const ctx = stageContext(stage, { logger }, (reason) => (summary.filtered[reason] = (summary.filtered[reason] ?? 0) + 1));
+  const { ctx } = stageContext(stage, { logger, countFiltered: (reason) => (summary.filtered[reason] = (summary.filtered[reason] ?? 0) + 1) });
   const operator = await buildOperator(stage, ctx);
   // Offline needs the types only: never ask a schema registry.
   const serde = await createSerde({ resolver: new LocalSchemaIds(loadSchemas().all) });
