@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import { ProducerSink, type OutgoingRecord } from '../kafka/producerSink';
 import type { StageMetrics } from '../metrics/stageMetrics';
 import { backoffDelay, sleep } from './backoff';
@@ -56,7 +56,8 @@ export class KafkaStageRunner {
   }
 
   async start(): Promise<void> {
-    this.producer = this.o.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // Java-compatible murmur2 partitioning: the same key lands where Kafka's own tools would put it.
+    this.producer = this.o.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await this.producer.connect();
     this.sink = new ProducerSink(this.producer, { logger: this.o.logger });
     await this.startConsumer();

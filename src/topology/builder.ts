@@ -91,6 +91,7 @@ export async function startKafkaStage(stage: ResolvedStage, deps: StageDeps): Pr
     kafka: deps.kafka,
     handle,
     maxInFlight: stage.maxInFlight,
+    sessionTimeoutMs: stage.sessionTimeoutMs,
     fromBeginning: deps.fromBeginning ?? true,
     logger: ctx.logger,
     metrics,

@@ -88,6 +88,7 @@ export interface ResolvedStage {
   concurrency: number;
   maxInFlight: number;
   retries: number;
+  sessionTimeoutMs: number;
   replicas: number;
   recordTypes: { input: RecordTypeName; output: RecordTypeName };
   /** The whole stage entry, stage-specific options included, as the stage factory takes it. */
@@ -119,24 +120,28 @@ export function resolveTopology(topology: Topology, stages: readonly AnyStageDef
     if (declared.has(dlq)) continue;
     topics.push({ name: dlq, partitions: defaults.partitions, replicationFactor: defaults.replicationFactor, compacted: false, schema: RECORD_TYPES.DeadLetter, implicit: true });
   }
-  const resolvedStages = topology.stages.map((s): ResolvedStage => {
-    const def = stages.find((d) => d.type === s.type);
-    if (!def) throw new ConfigError(`stage ${s.name}: unknown stage type ${s.type}. Fix: validate the topology with parseTopology first`);
-    return {
-      name: s.name,
-      type: s.type,
-      input: s.input,
-      output: s.output,
-      extraOutputs: def.extraOutputTopics?.(s) ?? [],
-      dlq: s.dlq ?? defaultDlq(s.name),
-      groupId: `${topology.name}.${s.name}`,
-      concurrency: s.concurrency,
-      maxInFlight: s.maxInFlight,
-      retries: s.retries,
-      replicas: s.replicas,
-      recordTypes: def.recordTypes(s),
-      config: s,
-    };
-  });
+  const resolvedStages = topology.stages.map((s) => resolveStage(s, topology.name, stages));
   return { name: topology.name, clientId: topology.kafka?.clientId ?? topology.name, topics, stages: resolvedStages };
+}
+
+/** One stage entry with its defaults, dead-letter topic, consumer group and record types worked out. */
+export function resolveStage(s: StageEntry, topologyName: string, stages: readonly AnyStageDefinition[] = STAGES): ResolvedStage {
+  const def = stages.find((d) => d.type === s.type);
+  if (!def) throw new ConfigError(`stage ${s.name}: unknown stage type ${s.type}. Fix: validate the topology with parseTopology first`);
+  return {
+    name: s.name,
+    type: s.type,
+    input: s.input,
+    output: s.output,
+    extraOutputs: def.extraOutputTopics?.(s) ?? [],
+    dlq: s.dlq ?? defaultDlq(s.name),
+    groupId: `${topologyName}.${s.name}`,
+    concurrency: s.concurrency,
+    maxInFlight: s.maxInFlight,
+    retries: s.retries,
+    sessionTimeoutMs: s.sessionTimeoutMs,
+    replicas: s.replicas,
+    recordTypes: def.recordTypes(s),
+    config: s,
+  };
 }

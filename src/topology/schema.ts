@@ -49,6 +49,9 @@ export const commonStageFields = z.strictObject({
   concurrency: count().default(8),
   maxInFlight: count().default(256),
   retries: z.number().int().min(0).default(3),
+  // A member silent this long is removed from the group and its partitions reassigned; the
+  // broker's group.min/max.session.timeout.ms (6 s / 30 min by default) bound it.
+  sessionTimeoutMs: z.number().int().min(6000).max(1_800_000).default(30_000),
   dlq: z.string().optional(),
   replicas: count().default(1),
 });

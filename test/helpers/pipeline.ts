@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Kafka } from 'kafkajs';
+import { Partitioners, type Kafka } from 'kafkajs';
 import { applyTopics } from '../../src/kafka/admin';
 import type { Serde } from '../../src/kafka/serde/avroSerde';
 import type { RecordTypeMap, RecordTypeName, SegmentRecord } from '../../src/records/types';
@@ -20,7 +20,7 @@ export interface TestTopology {
 }
 
 /** A passthrough topology whose topic, dead-letter and group names no other test uses, written to a temp file. */
-export async function passthroughTopology(kafka: Kafka, opts: { partitions?: number; maxInFlight?: number; concurrency?: number } = {}): Promise<TestTopology> {
+export async function passthroughTopology(kafka: Kafka, opts: { partitions?: number; maxInFlight?: number; concurrency?: number; sessionTimeoutMs?: number } = {}): Promise<TestTopology> {
   const p = uniqueName('rt');
   const yaml = `
 version: 1
@@ -36,6 +36,7 @@ stages:
     output: ${p}.out
     concurrency: ${opts.concurrency ?? 8}
     maxInFlight: ${opts.maxInFlight ?? 256}
+    sessionTimeoutMs: ${opts.sessionTimeoutMs ?? 30000}
 `;
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'humpback-topo-')), 'topology.yaml');
   fs.writeFileSync(file, yaml);
@@ -66,7 +67,7 @@ export async function produceRecords<T extends RecordTypeName>(
   type: T,
   records: Array<{ key: string; value: RecordTypeMap[T] } | { key: string; raw: Buffer }>,
 ): Promise<void> {
-  const producer = kafka.producer();
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   for (let i = 0; i < records.length; i += 1000) {
     const chunk = records.slice(i, i + 1000);

@@ -7,7 +7,8 @@ import { ConfigError } from '../../runtime/errors';
 import { createLogger } from '../../runtime/logger';
 import { runOffline, type OfflineInput } from '../../runtime/offline';
 import { buildOperator, stageContext } from '../../topology/builder';
-import { loadTopology, resolveTopology, type ResolvedStage } from '../../topology/loader';
+import { loadTopology, resolveStage, resolveTopology, type ResolvedStage } from '../../topology/loader';
+import { buildStageSchema } from '../../topology/schema';
 import { STAGES, type AnyStageDefinition } from '../../stages/registry';
 import { action } from '../fail';
 import { DEFAULT_TOPOLOGY, findTopologyFile } from '../topologyFile';
@@ -71,20 +72,7 @@ function pickStage(def: AnyStageDefinition, opts: OfflineOptions): ResolvedStage
   const ofType = stages.filter((s) => s.type === def.type && (!opts.stage || s.name === opts.stage));
   if (opts.stage && ofType.length === 0) throw new ConfigError(`${file} has no ${def.type} stage named ${opts.stage}. Fix: check --stage`);
   if (ofType[0]) return ofType[0];
-  const config = def.configSchema.parse({});
-  return {
-    name: def.type,
-    type: def.type,
-    input: '-',
-    output: '-',
-    extraOutputs: [],
-    dlq: '-',
-    groupId: '-',
-    concurrency: 8,
-    maxInFlight: 256,
-    retries: 3,
-    replicas: 1,
-    recordTypes: def.recordTypes(config),
-    config: { ...config, type: def.type, name: def.type, input: '-', output: '-', concurrency: 8, maxInFlight: 256, retries: 3, replicas: 1 },
-  };
+  // No topology entry: the stage type's defaults, through the same schema a topology entry goes through.
+  const entry = buildStageSchema([def]).parse({ name: def.type, type: def.type, input: '-', output: '-' });
+  return resolveStage(entry, 'offline', [def]);
 }
