@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { createSerde } from '../../kafka/serde/avroSerde';
+import type { types as avroTypes } from 'avsc';
+import { createSerde, type Serde } from '../../kafka/serde/avroSerde';
+import type { RecordTypeName } from '../../records/types';
 import { LocalSchemaIds } from '../../kafka/serde/registry';
 import { loadSchemas } from '../../kafka/serde/schemas';
 import { ConfigError } from '../../runtime/errors';
@@ -54,7 +56,7 @@ async function runOfflineCommand(def: AnyStageDefinition, files: string[], opts:
   });
   const result = await runOffline(inputs, {
     operator,
-    validate: (value) => serde.validate(stage.recordTypes.input, value),
+    validate: (value) => describeInvalid(serde, stage.recordTypes.input, value),
     retries: stage.retries,
     concurrency,
     out: process.stdout,
@@ -75,4 +77,17 @@ function pickStage(def: AnyStageDefinition, opts: OfflineOptions): ResolvedStage
   // No topology entry: the stage type's defaults, through the same schema a topology entry goes through.
   const entry = buildStageSchema([def]).parse({ name: def.type, type: def.type, input: '-', output: '-' });
   return resolveStage(entry, 'offline', [def]);
+}
+
+/** One line naming what is wrong with an input line: unknown fields (typos) and missing or mistyped ones. */
+function describeInvalid(serde: Serde, type: RecordTypeName, value: unknown): string[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`expected a JSON object (${type})`];
+  const declared = new Set((serde.type(type) as avroTypes.RecordType).fields.map((f) => f.name));
+  const unknown = Object.keys(value).filter((k) => !declared.has(k));
+  const bad = serde.validate(type, value);
+  const parts = [
+    ...(bad.length > 0 ? [`missing or mistyped field(s) ${bad.join(', ')}`] : []),
+    ...(unknown.length > 0 ? [`unknown field(s) ${unknown.join(', ')}`] : []),
+  ];
+  return parts.length === 0 ? [] : [`not a valid ${type}: ${parts.join('; ')}`];
 }
