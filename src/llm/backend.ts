@@ -1,0 +1,42 @@
+/**
+ * The one small interface every LLM backend implements: text in, text and token counts out.
+ * Stages depend on this only, so the scorer stays pluggable (METHOD.md: better scorers, better data).
+ */
+export interface SamplingParams {
+  temperature: number;
+  topP: number;
+  maxTokens: number;
+  /** Stop sequences; generation ends before any of them. */
+  stop?: string[];
+  /** Seed for backends that support reproducible sampling. */
+  seed?: number;
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface LlmRequest {
+  /** Chat messages (chat template applied by the server or the embedded model). */
+  messages: ChatMessage[];
+  sampling: SamplingParams;
+  signal?: AbortSignal;
+}
+
+export interface LlmResponse {
+  /** The model's continuation only, never the prompt. */
+  text: string;
+  tokensIn: number;
+  tokensOut: number;
+  /** Which model answered (an endpoint may serve a different model than asked). */
+  model: string;
+  finishReason: 'stop' | 'length' | 'other';
+}
+
+export interface LlmBackend {
+  /** Stable id recorded with every output (e.g. `openai:http://host:8000/v1#Qwen2.5-7B` or `embedded:gemma-3-270m-q4_k_m`). */
+  readonly id: string;
+  complete(request: LlmRequest): Promise<LlmResponse>;
+  close(): Promise<void>;
+}
