@@ -5,6 +5,7 @@ import { registerTopologyCommands } from './commands/topology';
 import { registerRunCommand } from './commands/run';
 import { registerOfflineStageCommands } from './commands/offlineStage';
 import { registerDemoCommand } from './commands/demo';
+import { registerIngestCommand } from './commands/ingest';
 
 /** The `humpback` command. Each command lives in its own file under commands/. */
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerKafkaCommands(program);
   registerTopologyCommands(program);
+  registerIngestCommand(program);
   registerRunCommand(program);
   registerOfflineStageCommands(program);
   registerDemoCommand(program);

@@ -9,6 +9,8 @@ export interface ReadProblem {
   file: string | null;
   line?: number;
   offset?: number;
+  /** The first 64 KB of the bad input, when there is one to keep (it becomes the dead letter's value). */
+  sample?: Buffer;
 }
 
 /** What readers yield: a document, a problem, or a record deliberately skipped (e.g. a WARC request record). */

@@ -1,0 +1,230 @@
+import type { Command } from 'commander';
+import { ConfigResourceTypes, Partitioners, type Admin, type Producer } from 'kafkajs';
+import { applyTopics, awaitLeaders, topicConfigEntries } from '../../kafka/admin';
+import { createKafka, resolveBrokers } from '../../kafka/brokers';
+import { ProducerSink } from '../../kafka/producerSink';
+import { createSerde } from '../../kafka/serde/avroSerde';
+import { DEFAULT_MAX_DOCUMENT_BYTES, megabytesToBytes } from '../../ingest/limits';
+import { Progress } from '../../ingest/progress';
+import { IngestPublisher, batchBudget } from '../../ingest/publisher';
+import { expandInputs, readInputs, totalSize, type Expansion, type SourcedItem } from '../../ingest/readInputs';
+import type { ReadItem, ReadProblem } from '../../ingest/types';
+import { watchFolder } from '../../ingest/watch';
+import { RECORD_TYPES } from '../../records/types';
+import { ConfigError } from '../../runtime/errors';
+import { createLogger, type Logger } from '../../runtime/logger';
+import { loadTopology, resolveTopology, type ResolvedTopic } from '../../topology/loader';
+import { action } from '../fail';
+import { DEFAULT_TOPOLOGY, findTopologyFile } from '../topologyFile';
+
+interface IngestOptions {
+  topology: string;
+  topic: string;
+  dlq: string;
+  watch?: string;
+  pollSeconds: string;
+  maxDocumentMb: string;
+  dryRun?: boolean;
+}
+
+/** Where read items go: counted only (dry run), or to Kafka. */
+interface Sink {
+  /** Hands an item over; returns what it became (a document too big for the topic becomes a problem). */
+  item(item: SourcedItem): Promise<ReadItem>;
+  /** Resolves once everything handed over is acknowledged. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function positiveNumber(value: string, flag: string, example: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${flag} ${value} is not a positive number. Fix: e.g. ${flag} ${example}`);
+  return n;
+}
+
+/** `humpback ingest <paths...|->`: crawl files to Document records on the documents topic. */
+export function registerIngestCommand(program: Command): void {
+  program
+    .command('ingest')
+    .description(
+      'Read crawl files (WARC, ClueWeb22 JSON, JSONL, HTML, text, Markdown; gzip too) into Document records keyed by doc_id; ' +
+        'unreadable parts go to the dead-letter topic and stderr. Exit 0 when every input was read, problems included.',
+    )
+    .argument('[paths...]', 'files, folders (read recursively), globs, or - for stdin')
+    .option('--topology <file>', 'topology declaring the documents topic', DEFAULT_TOPOLOGY)
+    .option('--topic <name>', 'topic to write Document records to', 'documents')
+    .option('--dlq <name>', 'dead-letter topic for problems (created when missing)', 'ingest.dlq')
+    .option('--watch <dir>', 'after the paths, keep polling DIR and ingest each new crawl file once (remembered across restarts)')
+    .option('--poll-seconds <n>', 'how often --watch looks at the folder', '2')
+    .option('--max-document-mb <n>', 'size cap per document, checked while reading and decompressing', String(DEFAULT_MAX_DOCUMENT_BYTES / 1024 / 1024))
+    .option('--dry-run', 'read and count only; no Kafka')
+    .action(action(async (paths: string[], opts: IngestOptions) => runIngest(paths, opts)));
+}
+
+async function runIngest(paths: string[], opts: IngestOptions): Promise<void> {
+  const logger = createLogger({ component: 'ingest' });
+  const maxDocumentBytes = megabytesToBytes(positiveNumber(opts.maxDocumentMb, '--max-document-mb', '10'));
+  const pollMs = positiveNumber(opts.pollSeconds, '--poll-seconds', '2') * 1000;
+  if (paths.length === 0 && !opts.watch) throw new ConfigError('nothing to ingest. Fix: give files, folders, globs or - (stdin), or --watch DIR');
+  if (opts.dryRun && opts.watch) throw new ConfigError('--dry-run and --watch do not go together (a dry run would remember files it never sent). Fix: drop one');
+
+  const expansion = await expandInputs(paths);
+  if (paths.length > 0 && expansion.inputs.length === 0) {
+    const which = [...expansion.unmatched.map((p) => `${p} matched nothing`), ...expansion.unreadable.map((u) => `${u.path} cannot be read (${u.why})`)];
+    throw new ConfigError(`no input to read: ${which.join('; ')}. Fix: check the paths and quote globs ('crawl/*.warc.gz')`);
+  }
+
+  const abort = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1) process.exit(130); // a second Ctrl-C: the user really wants out
+    logger.info('stopping: finishing the current record and flushing what was read', { signal });
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const progress = new Progress({ out: process.stderr, totalBytes: totalSize(expansion) });
+  const report = (p: ReadProblem): void => progress.log(`humpback ingest: problem ${p.reason}: ${p.message}`);
+  const sink = opts.dryRun ? dryRunSink(report) : await kafkaSink(opts, maxDocumentBytes, logger, report);
+  progress.restartClock(); // rates cover reading and producing, not topic creation and connecting
+  const readerOpts = { maxDocumentBytes, now: Date.now, signal: abort.signal };
+
+  const drain = async (inputs: string[], exp?: Expansion): Promise<boolean> => {
+    const base = progress.snapshot().bytes; // watch mode reads file after file: keep one running total
+    for await (const item of readInputs(inputs, { ...readerOpts, expansion: exp, onBytes: (n) => progress.onBytes(base + n) })) {
+      progress.count(await sink.item(item));
+    }
+    await sink.flush();
+    return !abort.signal.aborted;
+  };
+
+  try {
+    const complete = paths.length === 0 || (await drain(paths, expansion));
+    if (opts.watch && complete) {
+      await watchFolder({ dir: opts.watch, topic: opts.topic, intervalMs: pollMs, signal: abort.signal, logger, ingestFile: (file) => drain([file]) });
+    } else if (!complete) {
+      process.exitCode = 130;
+      logger.warn('interrupted before every input was read; what was read is acknowledged');
+    }
+  } finally {
+    await sink.close();
+    progress.finish();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function dryRunSink(report: (p: ReadProblem) => void): Sink {
+  return {
+    item: async (item) => {
+      if (item.kind === 'problem') report(item.problem);
+      return item;
+    },
+    flush: async () => undefined,
+    close: async () => undefined,
+  };
+}
+
+/** Record batches may carry a whole document: the topic's limit must exceed the cap. */
+function wantedMessageBytes(maxDocumentBytes: number): number {
+  return maxDocumentBytes + 1024 * 1024;
+}
+
+async function kafkaSink(
+  opts: IngestOptions,
+  maxDocumentBytes: number,
+  logger: Logger,
+  report: (p: ReadProblem) => void,
+): Promise<Sink> {
+  const topology = resolveTopology(loadTopology(findTopologyFile(opts.topology)));
+  const docTopic = topology.topics.find((t) => t.name === opts.topic);
+  if (!docTopic) {
+    throw new ConfigError(`topic ${opts.topic} is not declared in ${opts.topology}. Fix: pick one of ${topology.topics.map((t) => t.name).join(', ')} or declare it`);
+  }
+  if (docTopic.schema !== undefined && docTopic.schema !== RECORD_TYPES.Document) {
+    throw new ConfigError(`topic ${opts.topic} carries ${docTopic.schema}, not ${RECORD_TYPES.Document}. Fix: --topic <a topic with schema humpback.Document>`);
+  }
+  const dlqTopic: ResolvedTopic = topology.topics.find((t) => t.name === opts.dlq) ?? {
+    name: opts.dlq,
+    partitions: docTopic.partitions,
+    replicationFactor: docTopic.replicationFactor,
+    compacted: false,
+    schema: RECORD_TYPES.DeadLetter,
+    implicit: true,
+  };
+
+  const kafka = createKafka(await resolveBrokers(logger), topology.clientId, logger);
+  const admin = kafka.admin();
+  await admin.connect();
+  let maxMessageBytes: number;
+  try {
+    maxMessageBytes = await ensureTopics(admin, docTopic, dlqTopic, wantedMessageBytes(maxDocumentBytes));
+  } finally {
+    await admin.disconnect();
+  }
+  if (maxMessageBytes < wantedMessageBytes(maxDocumentBytes)) {
+    logger.warn('the documents topic takes smaller records than the document cap; larger documents go to the dead-letter topic', {
+      topic: docTopic.name,
+      maxMessageBytes,
+      maxDocumentBytes,
+    });
+  }
+
+  // Java-compatible murmur2 partitioning, idempotent: the same key lands where Kafka's own tools would put it.
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const sink = new ProducerSink(producer, { logger, maxBatchBytes: batchBudget(maxMessageBytes) });
+  const serde = await createSerde();
+  const publisher = new IngestPublisher(sink, serde, { topic: docTopic.name, dlq: dlqTopic.name, maxMessageBytes, now: Date.now });
+  return {
+    item: async (item) => {
+      const tooBig = item.kind === 'document' ? await publisher.document(item.document) : undefined;
+      const problem = tooBig ?? (item.kind === 'problem' ? item.problem : undefined);
+      if (problem === undefined) return item;
+      report(problem);
+      await publisher.problem(problem, item.source);
+      return { kind: 'problem', problem };
+    },
+    flush: () => publisher.flush(),
+    close: async () => {
+      await publisher.flush();
+      await sink.close();
+      await producer.disconnect();
+    },
+  };
+}
+
+/**
+ * Creates the documents topic (with max.message.bytes above the document cap, which the broker
+ * default of 1 MB is not) and the dead-letter topic when missing; returns the documents topic's
+ * effective max.message.bytes. An existing topic's configs are left alone.
+ */
+async function ensureTopics(admin: Admin, docs: ResolvedTopic, dlq: ResolvedTopic, wantBytes: number): Promise<number> {
+  const present = new Set(await admin.listTopics());
+  if (!present.has(docs.name)) {
+    const created = await admin.createTopics({
+      waitForLeaders: false,
+      topics: [
+        {
+          topic: docs.name,
+          numPartitions: docs.partitions,
+          replicationFactor: docs.replicationFactor,
+          configEntries: [...topicConfigEntries(docs), { name: 'max.message.bytes', value: String(wantBytes) }],
+        },
+      ],
+    });
+    if (created) await awaitLeaders(admin, [docs.name]);
+  }
+  const applied = await applyTopics(admin, [docs, dlq]);
+  for (const m of applied.mismatched) {
+    process.stderr.write(`humpback ingest: topic ${m.topic} has ${m.actual} partitions, the topology declares ${m.declared} (left as is)\n`);
+  }
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [{ type: ConfigResourceTypes.TOPIC, name: docs.name, configNames: ['max.message.bytes'] }],
+  });
+  const value = Number(resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
+  return Number.isFinite(value) && value > 0 ? value : 1024 * 1024;
+}
