@@ -2,7 +2,7 @@ import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Pr
 import { ProducerSink, type OutgoingRecord } from '../kafka/producerSink';
 import type { StageMetrics } from '../metrics/stageMetrics';
 import { backoffDelay, sleep } from './backoff';
-import { ConfigError, errorMessage } from './errors';
+import { ConfigError, PoisonRecordError, errorMessage } from './errors';
 import { KeyedSerializer } from './keyedSerializer';
 import type { Logger } from './logger';
 import { OffsetTracker } from './offsetTracker';
@@ -16,6 +16,8 @@ export interface KafkaStageRunnerOptions {
   kafka: Kafka;
   /** Per-record work: decode, process, encode (see recordHandler). Throws only for infrastructure failures. */
   handle: (msg: InputMessage) => Promise<OutgoingRecord[]>;
+  /** The dead letter for an input whose outputs the broker refused for good (too large). */
+  deadLetter?: (msg: InputMessage, reason: string, message: string) => Promise<OutgoingRecord[]>;
   maxInFlight: number;
   fromBeginning?: boolean;
   commitIntervalMs?: number;
@@ -170,8 +172,14 @@ export class KafkaStageRunner {
   private async handleUntilProduced(msg: InputMessage): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const outputs = await this.o.handle(msg);
-        await this.sink!.send(outputs);
+        let outputs = await this.o.handle(msg);
+        try {
+          await this.sink!.send(outputs);
+        } catch (err) {
+          if (!(err instanceof PoisonRecordError) || !this.o.deadLetter) throw err;
+          outputs = await this.o.deadLetter(msg, err.reason, err.message);
+          await this.sink!.send(outputs);
+        }
         for (const out of outputs) this.o.metrics.produced(out.topic, 1);
         return true;
       } catch (err) {

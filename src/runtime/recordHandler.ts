@@ -40,7 +40,14 @@ export interface RecordHandlerOptions<In, Out> {
  * instead, so the caller always has something to produce and then an offset to commit. Only
  * infrastructure and configuration failures throw.
  */
-export function createRecordHandler<In, Out>(o: RecordHandlerOptions<In, Out>) {
+export interface RecordHandler {
+  /** Decode, process, encode: the records to produce for one input (its outputs, or one dead letter). */
+  handle(msg: InputMessage): Promise<OutgoingRecord[]>;
+  /** The dead letter for an input whose outputs failed later (e.g. refused by the broker as too large). */
+  deadLetter(msg: InputMessage, reason: string, message: string): Promise<OutgoingRecord[]>;
+}
+
+export function createRecordHandler<In, Out>(o: RecordHandlerOptions<In, Out>): RecordHandler {
   const deadLetter = async (msg: InputMessage, reason: string, message: string, attempts: number, detail?: string): Promise<OutgoingRecord[]> => {
     o.metrics.deadLettered(reason);
     const record = toDeadLetter(
@@ -50,7 +57,7 @@ export function createRecordHandler<In, Out>(o: RecordHandlerOptions<In, Out>) {
     return [{ topic: o.dlqTopic, key: msg.key, value: await o.serde.encode('humpback.DeadLetter', record) }];
   };
 
-  return async function handle(msg: InputMessage): Promise<OutgoingRecord[]> {
+  async function handle(msg: InputMessage): Promise<OutgoingRecord[]> {
     try {
       if (msg.value === null) throw new PoisonRecordError('decode.empty', 'record has no value (tombstone)');
       const value = (await o.serde.decode(o.inputType, msg.value)) as unknown as In;
@@ -72,5 +79,7 @@ export function createRecordHandler<In, Out>(o: RecordHandlerOptions<In, Out>) {
       if (isRetriable(err) || err instanceof ConfigError) throw err;
       return deadLetter(msg, 'stage.unexpected', errorMessage(err), 1);
     }
-  };
+  }
+
+  return { handle, deadLetter: (msg, reason, message) => deadLetter(msg, reason, message, 1) };
 }

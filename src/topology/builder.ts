@@ -70,7 +70,7 @@ export async function startKafkaStage(stage: ResolvedStage, deps: StageDeps): Pr
   const now = deps.now ?? Date.now;
   // One abort signal for the runner and the record handler: stopping also cuts retry backoffs short.
   const abort = new AbortController();
-  const handle = createRecordHandler({
+  const handler = createRecordHandler({
     stage: stage.name,
     inputType: stage.recordTypes.input,
     outputType: stage.recordTypes.output,
@@ -89,7 +89,8 @@ export async function startKafkaStage(stage: ResolvedStage, deps: StageDeps): Pr
     groupId: stage.groupId,
     inputTopic: stage.input,
     kafka: deps.kafka,
-    handle,
+    handle: handler.handle,
+    deadLetter: handler.deadLetter,
     maxInFlight: stage.maxInFlight,
     sessionTimeoutMs: stage.sessionTimeoutMs,
     fromBeginning: deps.fromBeginning ?? true,
