@@ -6,6 +6,7 @@ import { registerRunCommand } from './commands/run';
 import { registerOfflineStageCommands } from './commands/offlineStage';
 import { registerDemoCommand } from './commands/demo';
 import { registerIngestCommand } from './commands/ingest';
+import { registerSegmentCommand } from './commands/segmentOffline';
 
 /** The `humpback` command. Each command lives in its own file under commands/. */
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerTopologyCommands(program);
   registerIngestCommand(program);
   registerRunCommand(program);
+  registerSegmentCommand(program); // before the generic offline commands: segment reads crawl files
   registerOfflineStageCommands(program);
   registerDemoCommand(program);
   return program;

@@ -20,6 +20,8 @@ export interface StageContext {
    * what the previous owner of a partition wrote). Offline, it is never called.
    */
   onRebalance(listener: () => void): void;
+  /** Aborted when the stage stops (after in-flight records drained, or the drain timed out): close clients here. */
+  signal: AbortSignal;
 }
 
 /** One record a stage emits: its value, its key and, when the stage routes, the topic it goes to. */

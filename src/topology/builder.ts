@@ -41,18 +41,21 @@ export interface ContextParts {
   now?: () => number;
   countFiltered: (reason: string) => void;
   kafka?: { kafka: Kafka; serde: Serde };
+  /** Aborted when the stage stops; offline, never. */
+  signal?: AbortSignal;
 }
 
 /** The stage context plus the means to fire its rebalance listeners (the runner calls it on every group join). */
-export function stageContext(stage: ResolvedStage, parts: ContextParts): { ctx: StageContext; rebalanced: () => void } {
+export function stageContext(stageName: string, parts: ContextParts): { ctx: StageContext; rebalanced: () => void } {
   const listeners: Array<() => void> = [];
   const ctx: StageContext = {
-    stage: stage.name,
-    logger: parts.logger.child({ stage: stage.name }),
+    stage: stageName,
+    logger: parts.logger.child({ stage: stageName }),
     now: parts.now ?? Date.now,
     countFiltered: parts.countFiltered,
     kafka: parts.kafka,
     onRebalance: (listener) => listeners.push(listener),
+    signal: parts.signal ?? new AbortController().signal,
   };
   return { ctx, rebalanced: () => listeners.forEach((l) => l()) };
 }
@@ -60,16 +63,18 @@ export function stageContext(stage: ResolvedStage, parts: ContextParts): { ctx: 
 /** Binds a resolved stage to Kafka and starts it; `stop()` on the result drains and commits. */
 export async function startKafkaStage(stage: ResolvedStage, deps: StageDeps): Promise<KafkaStageRunner> {
   const metrics = createStageMetrics(deps.registry, stage.name);
-  const { ctx, rebalanced } = stageContext(stage, {
+  // One abort signal for the runner, the record handler and the stage: stopping also cuts retry
+  // backoffs short and lets the stage close its clients.
+  const abort = new AbortController();
+  const { ctx, rebalanced } = stageContext(stage.name, {
     logger: deps.logger,
     now: deps.now,
     countFiltered: (reason) => metrics.filtered(reason),
     kafka: { kafka: deps.kafka, serde: deps.serde },
+    signal: abort.signal,
   });
   const operator = await buildOperator(stage, ctx);
   const now = deps.now ?? Date.now;
-  // One abort signal for the runner and the record handler: stopping also cuts retry backoffs short.
-  const abort = new AbortController();
   const handler = createRecordHandler({
     stage: stage.name,
     inputType: stage.recordTypes.input,

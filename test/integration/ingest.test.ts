@@ -2,24 +2,20 @@
  * `humpback ingest` as users run it (the built CLI, a child process) against the real broker:
  * documents keyed by doc_id, the same keys on a re-ingest, dead letters for bad input, --watch.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createSerde, type Serde } from '../../src/kafka/serde/avroSerde';
-import { CLI } from '../helpers/cli';
+import { startCli } from '../helpers/cli';
 import { testKafka, uniqueName, waitFor } from '../helpers/kafka';
 import { collect, topicRecordCount } from '../helpers/pipeline';
 import { html, warcFile, type FixtureRecord } from '../helpers/warcFixtures';
 
-/** HUMPBACK_TEST_CLI runs another entry point (e.g. before `ingest` is wired into main.ts). */
-const ENTRY = process.env.HUMPBACK_TEST_CLI ?? CLI;
 const kafka = testKafka();
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'humpback-home-'));
 let serde: Serde;
 
 beforeAll(async () => {
-  if (!fs.existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` first`);
   serde = await createSerde();
 });
 
@@ -30,15 +26,8 @@ interface Running {
 }
 
 function start(args: string[]): Running {
-  const child = spawn(process.execPath, [ENTRY, 'ingest', ...args], {
-    env: { ...process.env, HUMPBACK_HOME: home, HUMPBACK_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  child.stdout.resume();
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { stderr: () => err, exited, kill: (s) => child.kill(s) };
+  const cli = startCli(['ingest', ...args], { HUMPBACK_HOME: home, HUMPBACK_LOG_LEVEL: 'info' });
+  return { stderr: cli.stderr, exited: cli.exited.then((e) => e.code), kill: (s) => cli.child.kill(s) };
 }
 
 async function run(args: string[]): Promise<{ code: number | null; stderr: string }> {

@@ -1,10 +1,10 @@
 import { lastValueFrom, of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { createLogger } from '../../src/runtime/logger';
 import { passthroughStage } from '../../src/stages/passthrough';
 import { sampleDocument, sampleSegment } from '../helpers/sampleRecords';
+import { testStageContext } from '../helpers/stageContext';
 
-const ctx = { stage: 'passthrough', logger: createLogger({}, 'error'), now: () => 0, countFiltered: () => undefined, onRebalance: () => undefined };
+const { ctx } = testStageContext('passthrough');
 
 describe('passthrough stage', () => {
   it('emits each record unchanged, keyed by its id, at the same time it arrived', () => {

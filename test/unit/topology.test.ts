@@ -39,38 +39,50 @@ describe('the default topology', () => {
       scored: 'humpback.ScoredCandidate',
       'curated.tier5': 'humpback.CuratedExample',
       'curated.tier4': 'humpback.CuratedExample',
-      'segments.passthrough': 'humpback.Segment',
-      'passthrough.dlq': 'humpback.DeadLetter',
+      'segments.raw': 'humpback.Segment',
+      'segments.seen': 'humpback.Segment',
+      'segment.dlq': 'humpback.DeadLetter',
+      'dedup.dlq': 'humpback.DeadLetter',
     });
     expect(resolved.topics.every((t) => t.partitions === 4 && t.replicationFactor === 1)).toBe(true);
   });
 
-  test('adds the implicit dead-letter topic and names the consumer group', () => {
-    expect(resolved.topics.find((t) => t.name === 'passthrough.dlq')).toMatchObject({ implicit: true, compacted: false });
+  test('adds the implicit dead-letter topics and names the consumer groups', () => {
+    expect(resolved.topics.find((t) => t.name === 'segment.dlq')).toMatchObject({ implicit: true, compacted: false });
+    expect(resolved.topics.find((t) => t.name === 'segments.seen')).toMatchObject({ implicit: false, compacted: true });
     expect(resolved.stages).toEqual([
       expect.objectContaining({
-        name: 'passthrough',
-        type: 'passthrough',
-        input: 'segments',
-        output: 'segments.passthrough',
-        dlq: 'passthrough.dlq',
-        groupId: 'humpback.passthrough',
-        concurrency: 8,
+        name: 'segment',
+        type: 'segment',
+        input: 'documents',
+        output: 'segments.raw',
+        dlq: 'segment.dlq',
+        groupId: 'humpback.segment',
+        concurrency: 4,
         maxInFlight: 256,
         retries: 3,
+        sessionTimeoutMs: 30000,
         replicas: 1,
         extraOutputs: [],
+        recordTypes: { input: 'humpback.Document', output: 'humpback.Segment' },
+      }),
+      expect.objectContaining({
+        name: 'dedup',
+        input: 'segments.raw',
+        output: 'segments',
+        dlq: 'dedup.dlq',
+        groupId: 'humpback.dedup',
         recordTypes: { input: 'humpback.Segment', output: 'humpback.Segment' },
       }),
     ]);
-    expect(resolved.stages[0].config.record).toBe('humpback.Segment');
+    expect(resolved.stages[0].config.minChars).toBe(600);
     expect(resolved.clientId).toBe('humpback');
   });
 
   test('lint prints one ok line and exits 0', () => {
     const io = capture();
     expect(lintTopology(DEFAULT_FILE, io)).toBe(0);
-    expect(io.outLines).toEqual(['ok: 8 topics, 1 stages']);
+    expect(io.outLines).toEqual(['ok: 10 topics, 2 stages']);
     expect(io.errLines).toEqual([]);
   });
 });

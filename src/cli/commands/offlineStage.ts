@@ -28,6 +28,7 @@ interface OfflineOptions {
  */
 export function registerOfflineStageCommands(program: Command): void {
   for (const def of STAGES) {
+    if (program.commands.some((c) => c.name() === def.type)) continue; // the stage has its own offline command (segment)
     program
       .command(`${def.type} [files...]`)
       .description(`${def.description} Offline: JSON lines in (files or - for stdin), JSON lines out on stdout.`)
@@ -42,7 +43,7 @@ async function runOfflineCommand(def: AnyStageDefinition, files: string[], opts:
   const logger = createLogger({ component: def.type });
   const stage = pickStage(def, opts);
   const summary = { filtered: {} as Record<string, number> };
-  const { ctx } = stageContext(stage, { logger, countFiltered: (reason) => (summary.filtered[reason] = (summary.filtered[reason] ?? 0) + 1) });
+  const { ctx } = stageContext(stage.name, { logger, countFiltered: (reason) => (summary.filtered[reason] = (summary.filtered[reason] ?? 0) + 1) });
   const operator = await buildOperator(stage, ctx);
   // Offline needs the types only: never ask a schema registry.
   const serde = await createSerde({ resolver: new LocalSchemaIds(loadSchemas().all) });

@@ -1,0 +1,137 @@
+/**
+ * `npm run bench:segment [-- files-or-folders...]`: throughput of HTML -> segments on one core, and of
+ * trafilatura's `extract` on the same files in the same run, with the ratio (target: humpback >= 3x).
+ * Files are read into memory first; only the extraction is timed. Each engine runs one warm-up pass
+ * and then `ROUNDS` timed passes; the median pass is reported. The process pins itself (and the
+ * Python child) to CPU 0 with `taskset` when it can, so "one core" holds for both.
+ * trafilatura is installed on first run into <cacheDir>/bench/venv (PyPI), never elsewhere.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { configSchema } from '../src/stages/segment';
+import { createSegmenter, structureDocument } from '../src/stages/segmentPipeline';
+import { cacheDir } from '../src/util/paths';
+
+const ROUNDS = 5;
+
+interface Row {
+  engine: string;
+  docs: number;
+  bytes: number;
+  seconds: number;
+}
+
+/** The repository root: the first folder above this file with package.json (works compiled to dist-bench/ too). */
+function repoRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'samples'))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+}
+
+function htmlFiles(inputs: string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string): void => {
+    if (fs.statSync(p).isDirectory()) for (const e of fs.readdirSync(p).sort()) walk(path.join(p, e));
+    else if (/\.html?$/i.test(p)) out.push(p);
+  };
+  inputs.forEach(walk);
+  return out;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function benchHumpback(docs: string[]): Row & { segments: number } {
+  const segmenter = createSegmenter(configSchema.parse({}));
+  let segments = 0;
+  const pass = (): number => {
+    const started = process.hrtime.bigint();
+    segments = 0;
+    for (const content of docs) segments += segmenter(structureDocument({ content_type: 'text/html', content })).kept.length;
+    return Number(process.hrtime.bigint() - started) / 1e9;
+  };
+  pass(); // warm-up: JIT and the language model's lazy tables
+  const seconds = median(Array.from({ length: ROUNDS }, pass));
+  return { engine: 'humpback (htmlToStructuredText + segmenter + filters)', docs: docs.length, bytes: docs.reduce((n, d) => n + Buffer.byteLength(d), 0), seconds, segments };
+}
+
+const PYTHON_BENCH = `
+import json, platform, statistics, sys, time
+import trafilatura
+files = json.load(sys.stdin)
+docs = [open(f, encoding="utf-8", errors="replace").read() for f in files]
+def run():
+    t = time.perf_counter()
+    for d in docs:
+        trafilatura.extract(d, output_format="txt", include_comments=False)
+    return time.perf_counter() - t
+run()  # warm-up: lazy imports and caches
+seconds = statistics.median(run() for _ in range(${ROUNDS}))
+print(json.dumps({"docs": len(docs), "bytes": sum(len(d.encode("utf-8")) for d in docs), "seconds": seconds, "version": trafilatura.__version__, "python": platform.python_version()}))
+`;
+
+/** The venv's python, creating the venv and installing trafilatura on first use. */
+function trafilaturaPython(): string {
+  const venv = path.join(cacheDir(), 'bench', 'venv');
+  const python = path.join(venv, 'bin', 'python');
+  const works = () => fs.existsSync(python) && spawnSync(python, ['-c', 'import trafilatura'], { stdio: 'ignore' }).status === 0;
+  if (works()) return python;
+  process.stderr.write(`bench: installing trafilatura into ${venv} (first run only)\n`);
+  fs.mkdirSync(path.dirname(venv), { recursive: true });
+  if (!fs.existsSync(python)) execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
+  // lxml >= 5.2 moved lxml.html.clean (used by trafilatura's justext dependency) to lxml_html_clean.
+  execFileSync(python, ['-m', 'pip', 'install', '--quiet', 'trafilatura', 'lxml_html_clean'], { stdio: 'inherit' });
+  if (!works()) throw new Error(`trafilatura does not import in ${venv}; remove the folder and run again`);
+  return python;
+}
+
+function benchTrafilatura(files: string[]): Row {
+  const run = spawnSync(trafilaturaPython(), ['-c', PYTHON_BENCH], { input: JSON.stringify(files), encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (run.status !== 0) throw new Error(`trafilatura bench failed: ${run.stderr}`);
+  const r = JSON.parse(run.stdout) as { docs: number; bytes: number; seconds: number; version: string; python: string };
+  return { engine: `trafilatura ${r.version} on Python ${r.python} (extract, txt, no comments)`, docs: r.docs, bytes: r.bytes, seconds: r.seconds };
+}
+
+function table(rows: Row[]): string[] {
+  const cells = rows.map((r) => [r.engine, String(r.docs), (r.bytes / 1e6).toFixed(2), r.seconds.toFixed(3), (r.docs / r.seconds).toFixed(1), (r.bytes / 1e6 / r.seconds).toFixed(2)]);
+  return ['| engine | docs | MB | seconds | docs/s | MB/s |', '|---|---:|---:|---:|---:|---:|', ...cells.map((c) => `| ${c.join(' | ')} |`)];
+}
+
+function main(): void {
+  // Re-run pinned to CPU 0 (the Python child inherits the affinity), when taskset exists.
+  if (process.env.HUMPBACK_BENCH_PINNED !== '1' && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0) {
+    const child = spawnSync('taskset', ['-c', '0', process.execPath, __filename, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, HUMPBACK_BENCH_PINNED: '1' } });
+    process.exit(child.status ?? 1);
+  }
+  const root = repoRoot();
+  const inputs = process.argv.slice(2);
+  const files = htmlFiles(inputs.length > 0 ? inputs : [path.join(root, 'samples', 'corpus')]);
+  if (files.length === 0) throw new Error('no .html files to benchmark');
+  const docs = files.map((f) => fs.readFileSync(f, 'utf8'));
+
+  const ours = benchHumpback(docs);
+  const theirs = benchTrafilatura(files);
+  const ratio = ours.bytes / ours.seconds / (theirs.bytes / theirs.seconds);
+  const pinned = process.env.HUMPBACK_BENCH_PINNED === '1' ? 'pinned to CPU 0 with taskset' : 'not pinned (no taskset)';
+  const lines = [
+    '# Segment benchmark',
+    '',
+    `${new Date().toISOString().slice(0, 10)}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${pinned}; ` +
+      `${files.length} files from ${inputs.length > 0 ? inputs.join(', ') : 'samples/corpus'}; median of ${ROUNDS} passes after one warm-up; MB = 10^6 bytes of HTML.`,
+    '',
+    ...table([ours, theirs]),
+    '',
+    `Ratio humpback/trafilatura (MB/s): **${ratio.toFixed(1)}x** (target >= 3x). humpback kept ${ours.segments} segments.`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  const out = path.join(root, 'bench', 'results', 'segment.md');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, lines.join('\n') + '\n');
+}
+
+main();
