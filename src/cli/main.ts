@@ -6,6 +6,7 @@ import { registerRunCommand } from './commands/run';
 import { registerOfflineStageCommands } from './commands/offlineStage';
 import { registerDemoCommand } from './commands/demo';
 import { registerIngestCommand } from './commands/ingest';
+import { registerModelCommands } from './commands/model';
 import { registerSegmentCommand } from './commands/segmentOffline';
 
 /** The `humpback` command. Each command lives in its own file under commands/. */
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerKafkaCommands(program);
   registerTopologyCommands(program);
   registerIngestCommand(program);
+  registerModelCommands(program);
   registerRunCommand(program);
   registerSegmentCommand(program); // before the generic offline commands: segment reads crawl files
   registerOfflineStageCommands(program);

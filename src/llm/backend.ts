@@ -32,6 +32,8 @@ export interface LlmResponse {
   /** Which model answered (an endpoint may serve a different model than asked). */
   model: string;
   finishReason: 'stop' | 'length' | 'other';
+  /** Set when the server reported no usage and tokensIn/tokensOut are estimates (characters/4). */
+  tokensEstimated?: boolean;
 }
 
 export interface LlmBackend {

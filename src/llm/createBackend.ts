@@ -1,0 +1,66 @@
+/**
+ * Builds the LlmBackend an LLM stage uses from its `llm:` block: OpenAI-compatible endpoints behind
+ * an EndpointPool, or (no endpoints) the embedded model, fetched into the cache on first use and
+ * shared by all stages of the process that use the same model and layout.
+ */
+import type { LlmBackend } from './backend';
+import { acquireEmbedded } from './embeddedShared';
+import { EndpointPool, type PoolMember } from './endpointPool';
+import { applyEnvOverrides, type EndpointConfig, type LlmConfig } from './llmConfig';
+import { resolveModelPath, type FetchOptions } from './modelFetch';
+import { OpenAiBackend } from './openaiBackend';
+import { ConfigError } from '../runtime/errors';
+import type { Logger } from '../runtime/logger';
+
+export { llmConfigSchema, parseLlmConfig, type LlmConfig, type LlmConfigInput } from './llmConfig';
+
+export interface CreateBackendOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Passed to the model fetch when the embedded default model is not in the cache yet. */
+  fetch?: FetchOptions;
+}
+
+export async function createBackend(config: LlmConfig, logger: Logger, opts: CreateBackendOptions = {}): Promise<LlmBackend> {
+  const env = opts.env ?? process.env;
+  const cfg = applyEnvOverrides(config, env);
+  if (cfg.endpoints) return createPool(cfg, cfg.endpoints, env, logger);
+  const modelPath = await resolveModelPath(cfg.embedded.modelPath, opts.fetch);
+  return acquireEmbedded({ ...cfg.embedded, modelPath, timeoutMs: cfg.timeoutMs, logger: logger.child({ component: 'llm' }) });
+}
+
+function createPool(cfg: LlmConfig, endpoints: readonly EndpointConfig[], env: NodeJS.ProcessEnv, logger: Logger): EndpointPool {
+  let pool: EndpointPool | undefined;
+  const log = logger.child({ component: 'llm' });
+  const members: PoolMember[] = endpoints.map((e, i) => {
+    const name = `endpoints[${i}]`;
+    const key = resolveKey(e, i, env);
+    const backend = new OpenAiBackend({
+      baseUrl: e.baseUrl,
+      model: e.model,
+      api: cfg.api,
+      apiKey: key.apiKey,
+      keySource: key.source,
+      timeoutMs: cfg.timeoutMs,
+      retries: cfg.retries,
+      logger: log,
+      // Every retried overload (429, 5xx, timeout, reset) cuts this endpoint's adaptive limit.
+      onRetry: () => pool?.reportOverload(name),
+    });
+    return { name, backend, maxConcurrency: e.maxConcurrency };
+  });
+  pool = new EndpointPool(members, { adaptive: cfg.adaptiveConcurrency, logger: log });
+  log.info('llm endpoints', { api: cfg.api, endpoints: endpoints.map((e) => `${e.baseUrl}#${e.model}(max ${e.maxConcurrency})`).join(', ') });
+  return pool;
+}
+
+/** The key comes from the environment only (named by apiKeyEnv, else HUMPBACK_LLM_API_KEY, else OPENAI_API_KEY). */
+function resolveKey(e: EndpointConfig, i: number, env: NodeJS.ProcessEnv): { apiKey?: string; source: string } {
+  if (e.apiKeyEnv) {
+    const value = env[e.apiKeyEnv];
+    if (!value) throw new ConfigError(`llm.endpoints[${i}].apiKeyEnv names ${e.apiKeyEnv}, which is not set: export ${e.apiKeyEnv}=<key> before starting the stage`);
+    return { apiKey: value, source: `env ${e.apiKeyEnv}` };
+  }
+  if (env.HUMPBACK_LLM_API_KEY) return { apiKey: env.HUMPBACK_LLM_API_KEY, source: 'env HUMPBACK_LLM_API_KEY' };
+  if (env.OPENAI_API_KEY) return { apiKey: env.OPENAI_API_KEY, source: 'env OPENAI_API_KEY' };
+  return { source: `HUMPBACK_LLM_API_KEY, OPENAI_API_KEY or llm.endpoints[${i}].apiKeyEnv (none is set)` };
+}

@@ -1,0 +1,84 @@
+/**
+ * Classifies a failed call to an OpenAI-compatible server into what the engine does about it:
+ * retry (429, 5xx, timeouts, connection resets), stop with a fix (bad key, wrong URL or model), or
+ * dead-letter the record (the server refused this request's content). Messages never contain the
+ * API key: servers sometimes echo the Authorization header or the key in their error bodies.
+ */
+import OpenAI from 'openai';
+import { ConfigError, PoisonRecordError } from '../runtime/errors';
+
+export type FailureKind = 'rate-limit' | 'server' | 'timeout' | 'connection' | 'auth' | 'not-found' | 'bad-request' | 'aborted' | 'unknown';
+
+export interface Failure {
+  kind: FailureKind;
+  retriable: boolean;
+  status?: number;
+  /** Server-requested wait (Retry-After / retry-after-ms), when given. */
+  retryAfterMs?: number;
+  /** One line, key-free. */
+  message: string;
+}
+
+export function classifyFailure(err: unknown, secrets: readonly string[], now: () => number = Date.now): Failure {
+  const clean = (s: string): string => redact(s, secrets).replace(/\s+/g, ' ').trim().slice(0, 300);
+  if (err instanceof OpenAI.APIUserAbortError) return { kind: 'aborted', retriable: false, message: 'request aborted' };
+  if (err instanceof OpenAI.APIConnectionTimeoutError) return { kind: 'timeout', retriable: true, message: 'request timed out' };
+  if (err instanceof OpenAI.APIConnectionError) {
+    return { kind: 'connection', retriable: true, message: clean(`connection failed: ${causeChain(err)}`) };
+  }
+  if (err instanceof OpenAI.APIError) {
+    const status = err.status ?? 0;
+    const message = clean(`HTTP ${status}: ${err.message}`);
+    if (status === 429) return { kind: 'rate-limit', retriable: true, status, retryAfterMs: retryAfterMs(err.headers, now), message };
+    if (status >= 500 || status === 408 || status === 409) return { kind: 'server', retriable: true, status, retryAfterMs: retryAfterMs(err.headers, now), message };
+    if (status === 401 || status === 403) return { kind: 'auth', retriable: false, status, message };
+    if (status === 404) return { kind: 'not-found', retriable: false, status, message };
+    return { kind: 'bad-request', retriable: false, status, message };
+  }
+  return { kind: 'unknown', retriable: false, message: clean(err instanceof Error ? err.message : String(err)) };
+}
+
+/** The error a non-retriable failure becomes: ConfigError stops the stage with a fix, poison dead-letters one record. */
+export function toFinalError(f: Failure, where: { baseUrl: string; model: string; keySource: string }): Error {
+  const at = `${where.baseUrl} (model ${where.model})`;
+  switch (f.kind) {
+    case 'auth':
+      return new ConfigError(`LLM server ${at} rejected the API key (HTTP ${f.status}): check the key in ${where.keySource}`);
+    case 'not-found':
+      return new ConfigError(`LLM server ${at} answered 404: check baseUrl (usually ends in /v1) and that the server serves model "${where.model}" (GET ${where.baseUrl}/models lists them)`);
+    case 'bad-request':
+      // Usually this request's content (e.g. longer than the model's context): the record is dead-lettered, the stage goes on.
+      return new PoisonRecordError('llm.bad-request', `LLM server ${at} refused the request: ${f.message}`, { detail: f.message });
+    default:
+      return new Error(`LLM request to ${at} failed: ${f.message}`);
+  }
+}
+
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('***');
+  return out;
+}
+
+function retryAfterMs(headers: Headers | undefined, now: () => number): number | undefined {
+  const ms = Number.parseFloat(headers?.get('retry-after-ms') ?? '');
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const value = headers?.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number.parseFloat(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - now()) : undefined;
+}
+
+/** undici reports resets as `fetch failed` with the errno (ECONNRESET, UND_ERR_SOCKET...) deeper in `cause`. */
+function causeChain(err: Error): string {
+  const parts: string[] = [];
+  let cur: unknown = err;
+  for (let depth = 0; cur instanceof Error && depth < 4; depth++) {
+    const code = (cur as { code?: unknown }).code;
+    parts.push(typeof code === 'string' ? `${cur.message} (${code})` : cur.message);
+    cur = cur.cause;
+  }
+  return parts.join(': ');
+}

@@ -1,0 +1,206 @@
+/**
+ * Runs up to N generations at once on the N sequences of one llama.cpp context, in lockstep: every
+ * step evaluates one token (or a new prompt) for every busy sequence, all submitted in the same tick
+ * and in sequence order, so node-llama-cpp puts them in ONE batch and llama.cpp decodes it as one
+ * ubatch. (llama.cpp splits a multi-sequence batch whose sequence ids are not consecutive and
+ * increasing into several ubatches; free-running per-sequence loops interleave in arbitrary order
+ * and lose most of the batching. Free slots are therefore filled lowest-index first.)
+ *
+ * Each job stops at end-of-generation, a stop string, its token cap, the context's end, or its
+ * deadline (timeoutMs from submission, queueing included; then it fails with a RetriableError):
+ * a request cannot run forever.
+ * The model is behind two small interfaces so this logic is unit-tested without a model.
+ */
+import { PoisonRecordError, RetriableError } from '../runtime/errors';
+
+export interface StepSampling {
+  temperature: number;
+  topP: number;
+  seed: number;
+}
+
+export interface SequenceSlot {
+  /** Forget the previous job's tokens. */
+  reset(): Promise<void>;
+  /** Evaluate `tokens` (a prompt, or the last sampled token) and sample the next token; null if none. */
+  step(tokens: readonly number[], sampling: StepSampling): Promise<number | null>;
+}
+
+export interface TokenText {
+  isEndOfGeneration(token: number): boolean;
+  detokenize(tokens: readonly number[]): string;
+}
+
+export interface GenerationJob {
+  prompt: readonly number[];
+  maxTokens: number;
+  stop?: readonly string[];
+  temperature: number;
+  topP: number;
+  seed?: number;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface GenerationResult {
+  text: string;
+  tokensIn: number;
+  tokensOut: number;
+  finishReason: 'stop' | 'length';
+}
+
+interface Running {
+  job: GenerationJob;
+  deadline: number;
+  out: number[];
+  pending: readonly number[];
+  fresh: boolean;
+  seed: number;
+  resolve(r: GenerationResult): void;
+  reject(e: unknown): void;
+}
+
+export class LockstepScheduler {
+  private readonly busy: Array<Running | undefined>;
+  private readonly queue: Running[] = [];
+  private loop?: Promise<void>;
+  private closed = false;
+  /** Decode steps and tokens per step so far (the batch sizes actually achieved). */
+  readonly stats = { steps: 0, sequenceSteps: 0 };
+
+  constructor(
+    private readonly slots: readonly SequenceSlot[],
+    private readonly text: TokenText,
+    private readonly opts: { contextSize: number; now?: () => number },
+  ) {
+    this.busy = slots.map(() => undefined);
+  }
+
+  get load(): number {
+    return this.queue.length + this.busy.filter(Boolean).length;
+  }
+
+  generate(job: GenerationJob): Promise<GenerationResult> {
+    if (this.closed) return Promise.reject(new RetriableError('embedded model is closed'));
+    if (job.prompt.length + 1 > this.opts.contextSize) {
+      return Promise.reject(
+        new PoisonRecordError('llm.prompt-too-long', `prompt has ${job.prompt.length} tokens but the embedded context holds ${this.opts.contextSize}: raise llm.embedded.contextSize or shorten the input`),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const seed = job.seed ?? Math.floor(Math.random() * 2 ** 31);
+      this.queue.push({ job, deadline: this.now() + job.timeoutMs, out: [], pending: job.prompt, fresh: true, seed, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Starts the loop after the current tick, so requests submitted together start in the same batch. */
+  private kick(): void {
+    if (this.loop) return;
+    this.loop = Promise.resolve()
+      .then(() => this.run())
+      .finally(() => {
+        this.loop = undefined;
+        if (this.queue.length > 0) this.kick(); // submitted while the loop was winding down
+      });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const r of this.queue.splice(0)) r.reject(new RetriableError('embedded model closed before the request started'));
+    await this.loop;
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      this.admit();
+      const active = this.busy.flatMap((r, i) => (r ? [i] : []));
+      if (active.length === 0) return;
+      // A failed reset leaves the sequence unusable for that job only.
+      await Promise.all(
+        active.map(
+          (i) =>
+            this.busy[i]!.fresh &&
+            this.slots[i].reset().then(
+              () => void (this.busy[i]!.fresh = false),
+              (e: unknown) => this.finish(i, new RetriableError(`embedded sequence reset failed: ${String(e)}`, { cause: e })),
+            ),
+        ),
+      );
+      const stepping = active.filter((i) => this.busy[i] !== undefined);
+      this.stats.steps += 1;
+      this.stats.sequenceSteps += stepping.length;
+      // Submitted in index order within one tick: one batch, one ubatch (see the module comment).
+      const results = await Promise.allSettled(stepping.map((i) => this.slots[i].step(this.busy[i]!.pending, this.sampling(this.busy[i]!))));
+      stepping.forEach((i, k) => this.advance(i, results[k]));
+    }
+  }
+
+  private sampling(r: Running): StepSampling {
+    // A fresh seed per step: node-llama-cpp seeds a new sampler on every controlled step.
+    return { temperature: r.job.temperature, topP: r.job.topP, seed: (r.seed + r.out.length) % 2 ** 31 };
+  }
+
+  /** Fills free slots lowest index first, dropping queued jobs that were aborted or expired. */
+  private admit(): void {
+    for (let i = 0; i < this.busy.length && this.queue.length > 0; i++) {
+      if (this.busy[i]) continue;
+      const next = this.queue.shift()!;
+      const problem = this.closed ? new RetriableError('embedded model closed') : this.expired(next);
+      if (problem) {
+        next.reject(problem);
+        i -= 1;
+      } else this.busy[i] = next;
+    }
+  }
+
+  private expired(r: Running): Error | undefined {
+    if (r.job.signal?.aborted) return Object.assign(new Error('LLM request aborted'), { name: 'AbortError' });
+    if (this.now() > r.deadline) return new RetriableError(`embedded generation did not finish within ${r.job.timeoutMs} ms`);
+    return undefined;
+  }
+
+  private advance(i: number, result: PromiseSettledResult<number | null>): void {
+    const r = this.busy[i]!;
+    if (result.status === 'rejected') return this.finish(i, new RetriableError(`embedded generation failed: ${String(result.reason)}`, { cause: result.reason }));
+    const token = result.value;
+    if (token === null || this.text.isEndOfGeneration(token)) return this.finish(i, this.result(r, 'stop'));
+    r.out.push(token);
+    r.pending = [token];
+    const text = this.text.detokenize(r.out);
+    const cut = firstStop(text, r.job.stop ?? []);
+    if (cut !== undefined) return this.finish(i, { ...this.result(r, 'stop'), text: text.slice(0, cut) });
+    if (r.out.length >= r.job.maxTokens || r.job.prompt.length + r.out.length >= this.opts.contextSize) return this.finish(i, this.result(r, 'length', text));
+    const problem = this.closed ? new RetriableError('embedded model closed') : this.expired(r);
+    if (problem) this.finish(i, problem);
+  }
+
+  private result(r: Running, finishReason: 'stop' | 'length', text = this.text.detokenize(r.out)): GenerationResult {
+    return { text, tokensIn: r.job.prompt.length, tokensOut: r.out.length, finishReason };
+  }
+
+  private finish(i: number, outcome: GenerationResult | unknown): void {
+    const r = this.busy[i];
+    if (!r) return;
+    this.busy[i] = undefined;
+    if (isResult(outcome)) r.resolve(outcome);
+    else r.reject(outcome);
+  }
+}
+
+function isResult(x: unknown): x is GenerationResult {
+  return typeof x === 'object' && x !== null && 'finishReason' in x && 'tokensOut' in x;
+}
+
+function firstStop(text: string, stops: readonly string[]): number | undefined {
+  let best: number | undefined;
+  for (const s of stops) {
+    const at = s ? text.indexOf(s) : -1;
+    if (at >= 0 && (best === undefined || at < best)) best = at;
+  }
+  return best;
+}

@@ -1,0 +1,149 @@
+/**
+ * An LlmBackend for any OpenAI-compatible server (vLLM, llama.cpp server, Ollama, TGI, OpenAI) via
+ * the official `openai` client. The client's own retries are off (maxRetries 0): this module retries
+ * itself so every retry is observable (`onRetry`) and bounded (`retries`), with exponential backoff,
+ * full jitter, and the server's Retry-After honoured (capped by `backoff.maxMs`).
+ */
+import OpenAI from 'openai';
+import type { LlmBackend, LlmRequest, LlmResponse } from './backend';
+import { classifyFailure, redact, toFinalError, type Failure } from './httpFailure';
+import { renderCompletionPrompt } from './promptTemplate';
+import { backoffDelay, sleep as defaultSleep, type BackoffOptions } from '../runtime/backoff';
+import { RetriableError } from '../runtime/errors';
+import type { Logger } from '../runtime/logger';
+
+/** Local servers ignore the key but the client insists on one. */
+export const DUMMY_API_KEY = 'sk-no-key-required';
+
+export interface RetryInfo {
+  attempt: number;
+  delayMs: number;
+  failure: Failure;
+}
+
+export interface OpenAiBackendOptions {
+  baseUrl: string;
+  model: string;
+  api?: 'chat' | 'completions';
+  apiKey?: string;
+  /** Where the key came from, named in 401 messages (never the key itself). */
+  keySource?: string;
+  timeoutMs?: number;
+  /** Retries after the first attempt. */
+  retries?: number;
+  backoff?: BackoffOptions;
+  onRetry?: (info: RetryInfo) => void;
+  logger?: Logger;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+type FinishReason = LlmResponse['finishReason'];
+
+export class OpenAiBackend implements LlmBackend {
+  readonly id: string;
+  private readonly client: OpenAI;
+  private readonly api: 'chat' | 'completions';
+  private readonly apiKey: string;
+  private readonly retries: number;
+  private readonly backoff: BackoffOptions;
+  private readonly timeoutMs: number;
+  private warnedEstimate = false;
+  /** Retries done so far (all requests): a cheap counter for metrics and tests. */
+  retryCount = 0;
+
+  constructor(private readonly opts: OpenAiBackendOptions) {
+    this.api = opts.api ?? 'chat';
+    this.apiKey = opts.apiKey ?? DUMMY_API_KEY;
+    this.retries = opts.retries ?? 4;
+    this.backoff = opts.backoff ?? { initialMs: 250, maxMs: 20_000 };
+    this.timeoutMs = opts.timeoutMs ?? 120_000;
+    this.id = `openai:${opts.baseUrl}#${opts.model}`;
+    // logLevel off: the client's debug logs would print request options; we log what we choose.
+    this.client = new OpenAI({ baseURL: opts.baseUrl, apiKey: this.apiKey, maxRetries: 0, timeout: this.timeoutMs, logLevel: 'off' });
+  }
+
+  async complete(request: LlmRequest): Promise<LlmResponse> {
+    const where = { baseUrl: this.opts.baseUrl, model: this.opts.model, keySource: this.opts.keySource ?? 'the topology or OPENAI_API_KEY' };
+    for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
+      try {
+        return await this.once(request);
+      } catch (err) {
+        const failure = classifyFailure(err, [this.apiKey]);
+        // The client reports its own timeout as a bare connection error when the abort comes from
+        // another realm (e.g. under jest): a connection failure at the deadline is a timeout.
+        if (failure.kind === 'connection' && Date.now() - started >= this.timeoutMs - 5) Object.assign(failure, { kind: 'timeout', message: `no answer within ${this.timeoutMs} ms` });
+        if (failure.kind === 'aborted' || request.signal?.aborted) throw abortError();
+        if (!failure.retriable) throw toFinalError(failure, where);
+        if (attempt > this.retries) {
+          throw new RetriableError(`LLM request to ${where.baseUrl} (model ${where.model}) failed after ${attempt} attempts: ${failure.message}`);
+        }
+        const delayMs = Math.min(this.backoff.maxMs, Math.max(backoffDelay(attempt, this.backoff), failure.retryAfterMs ?? 0));
+        this.retryCount += 1;
+        this.opts.onRetry?.({ attempt, delayMs, failure });
+        this.opts.logger?.debug('llm retry', { backend: this.id, attempt, delayMs, reason: failure.kind, status: failure.status });
+        await (this.opts.sleep ?? defaultSleep)(delayMs, request.signal);
+        if (request.signal?.aborted) throw abortError();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    // The client holds no sockets of its own (global fetch pools them); nothing to release.
+  }
+
+  private async once(request: LlmRequest): Promise<LlmResponse> {
+    const { sampling, messages } = request;
+    const common = {
+      model: this.opts.model,
+      temperature: sampling.temperature,
+      top_p: sampling.topP,
+      max_tokens: sampling.maxTokens,
+      ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
+    };
+    const options = { signal: request.signal, timeout: this.timeoutMs, maxRetries: 0 };
+    if (this.api === 'chat') {
+      const res = await this.client.chat.completions.create(
+        { ...common, messages: messages.map((m) => ({ role: m.role, content: m.content })), ...(sampling.stop?.length ? { stop: sampling.stop } : {}) },
+        options,
+      );
+      const choice = res.choices?.[0];
+      const text = choice?.message?.content ?? '';
+      return this.response(text, res.model, choice?.finish_reason, res.usage, messages.map((m) => m.content).join('\n'));
+    }
+    const rendered = renderCompletionPrompt(messages);
+    const stop = [...(sampling.stop ?? []), ...rendered.stop].slice(0, 4); // OpenAI allows at most 4
+    const res = await this.client.completions.create({ ...common, prompt: rendered.prompt, ...(stop.length ? { stop } : {}) }, options);
+    const choice = res.choices?.[0];
+    return this.response(choice?.text ?? '', res.model, choice?.finish_reason, res.usage, rendered.prompt);
+  }
+
+  private response(
+    text: string,
+    model: string | undefined,
+    finish: string | null | undefined,
+    usage: { prompt_tokens?: number; completion_tokens?: number } | undefined,
+    promptText: string,
+  ): LlmResponse {
+    const finishReason: FinishReason = finish === 'stop' ? 'stop' : finish === 'length' ? 'length' : 'other';
+    if (usage && typeof usage.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number') {
+      return { text, tokensIn: usage.prompt_tokens, tokensOut: usage.completion_tokens, model: model || this.opts.model, finishReason };
+    }
+    if (!this.warnedEstimate) {
+      this.warnedEstimate = true;
+      this.opts.logger?.warn('LLM server sent no usage; token counts are estimated as characters/4', { backend: redact(this.id, [this.apiKey]) });
+    }
+    return { text, tokensIn: estimateTokens(promptText), tokensOut: estimateTokens(text), model: model || this.opts.model, finishReason, tokensEstimated: true };
+  }
+}
+
+/** Rough token count when the server does not say: about 4 characters per token for English. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+function abortError(): Error {
+  const err = new Error('LLM request aborted');
+  err.name = 'AbortError';
+  return err;
+}

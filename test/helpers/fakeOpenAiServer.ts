@@ -1,0 +1,186 @@
+/**
+ * TEST DOUBLE: a fake OpenAI-compatible inference server (node:http on 127.0.0.1, random port).
+ * It is not a model; it answers what the test scripts, so LLM backends, the endpoint pool and the
+ * stages can be tested and benchmarked without a GPU or a paid API.
+ *
+ * Speaks POST /v1/chat/completions, POST /v1/completions and GET /v1/models, with:
+ * - scripted answers: `respond(req)` (a function of the request, e.g. matching prompt content) and a
+ *   FIFO of one-shot actions (`enqueue`) consumed first;
+ * - fixed latency per request and a capacity C: requests beyond C wait in a queue or get 429;
+ * - injected failures: any HTTP status (500, 429 with Retry-After, 401...), `hang` (never answer, until
+ *   the client gives up) and `reset` (`socket.destroy()`, seen by clients as ECONNRESET);
+ * - hostile outputs (`HOSTILE`): score 10, two Score lines, no Score line, an echo of the prompt;
+ * - a request log (`requests`: prompts, bodies, auth header) and usage token counts (words).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Socket } from 'node:net';
+
+export interface FakeRequest {
+  seq: number;
+  path: string;
+  model: string;
+  /** chat: the messages' contents joined by "\n"; completions: the prompt. */
+  prompt: string;
+  body: Record<string, unknown>;
+  authorization: string | undefined;
+}
+
+export type FakeAction =
+  | { kind: 'answer'; text: string | null; finishReason?: string; usage?: false; model?: string }
+  | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
+  | { kind: 'hang' }
+  | { kind: 'reset' }
+  | { kind: 'noChoices' };
+
+export type Responder = (req: FakeRequest) => FakeAction | string | Promise<FakeAction | string>;
+
+export interface FakeServerOptions {
+  latencyMs?: number;
+  /** Requests served at once; the rest wait (`queue`) or are refused with 429 (`reject429`). */
+  capacity?: number;
+  overCapacity?: 'queue' | 'reject429';
+  /** Retry-After (seconds) sent with capacity 429s. */
+  retryAfterSeconds?: number;
+  respond?: Responder;
+  models?: string[];
+}
+
+/** Outputs a careless parser gets wrong (METHOD.md: parse robustly, count failures). */
+export const HOSTILE = {
+  scoreTen: 'The answer is thorough.\nScore: 10',
+  twoScores: 'Score: 5\nOn reflection the answer is weak.\nScore: 2',
+  noScore: 'The answer is fine, I would rate it highly.',
+  echo: (req: FakeRequest): string => req.prompt,
+} as const;
+
+const words = (s: string): number => (s.match(/\S+/g) ?? []).length;
+
+export class FakeOpenAiServer {
+  readonly requests: FakeRequest[] = [];
+  readonly stats = { inFlight: 0, maxInFlight: 0, served: 0, rejected: 0 };
+  private readonly script: FakeAction[] = [];
+  private readonly waiting: Array<() => void> = [];
+  private readonly sockets = new Set<Socket>();
+  private server?: http.Server;
+  private port = 0;
+  private busy = 0;
+  latencyMs: number;
+  respond: Responder;
+
+  constructor(private readonly opts: FakeServerOptions = {}) {
+    this.latencyMs = opts.latencyMs ?? 0;
+    this.respond = opts.respond ?? (() => 'ok');
+  }
+
+  /** Base URL including `/v1`, as OpenAI clients expect. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/v1`;
+  }
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  /** One-shot actions for the next requests, in order, before `respond` is consulted. */
+  enqueue(...actions: FakeAction[]): void {
+    this.script.push(...actions);
+  }
+
+  count(path?: string): number {
+    return path === undefined ? this.requests.length : this.requests.filter((r) => r.path.endsWith(path)).length;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy(); // hung requests would keep close() waiting
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const url = req.url ?? '';
+    if (req.method === 'GET' && url.endsWith('/models')) {
+      return json(res, 200, { object: 'list', data: (this.opts.models ?? ['fake-model']).map((id) => ({ id, object: 'model', owned_by: 'fake' })) });
+    }
+    const isChat = url.endsWith('/chat/completions');
+    if (req.method !== 'POST' || !(isChat || url.endsWith('/completions'))) return json(res, 404, { error: { message: `no route ${req.method} ${url}` } });
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return json(res, 400, { error: { message: 'body is not JSON' } });
+    }
+    const prompt = isChat ? ((body.messages as Array<{ content: string }> | undefined) ?? []).map((m) => m.content).join('\n') : String(body.prompt ?? '');
+    const entry: FakeRequest = { seq: this.requests.length, path: url, model: String(body.model ?? ''), prompt, body, authorization: req.headers.authorization };
+    this.requests.push(entry);
+
+    const capacity = this.opts.capacity ?? Infinity;
+    if (this.busy >= capacity) {
+      if (this.opts.overCapacity === 'reject429') {
+        this.stats.rejected += 1;
+        return json(res, 429, { error: { message: 'server busy' } }, { 'retry-after': String(this.opts.retryAfterSeconds ?? 0) });
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else this.busy += 1;
+    this.stats.inFlight += 1;
+    this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.stats.inFlight);
+    try {
+      const scripted = this.script.shift();
+      const action = toAction(scripted ?? (await Promise.resolve(this.respond(entry)).catch((err: unknown) => ({ kind: 'status', status: 500, body: { error: { message: `responder threw: ${String(err)}` } } }) as const)));
+      if (action.kind === 'hang') return await new Promise<void>((resolve) => res.on('close', resolve));
+      if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+      this.reply(res, action, entry, isChat);
+    } finally {
+      this.stats.inFlight -= 1;
+      const next = this.waiting.shift();
+      if (next) next(); // hand the slot over; busy stays the same
+      else this.busy -= 1;
+    }
+  }
+
+  private reply(res: http.ServerResponse, action: FakeAction, req: FakeRequest, isChat: boolean): void {
+    switch (action.kind) {
+      case 'reset':
+        res.socket?.destroy();
+        return;
+      case 'status':
+        return json(res, action.status, action.body ?? { error: { message: `injected ${action.status}` } }, action.headers);
+      case 'noChoices':
+        this.stats.served += 1;
+        return json(res, 200, { id: `fake-${req.seq}`, object: isChat ? 'chat.completion' : 'text_completion', created: 0, model: req.model, choices: [] });
+      case 'answer': {
+        this.stats.served += 1;
+        const text = action.text;
+        const choice = isChat
+          ? { index: 0, message: { role: 'assistant', content: text }, finish_reason: action.finishReason ?? 'stop' }
+          : { index: 0, text, finish_reason: action.finishReason ?? 'stop' };
+        const usage = action.usage === false ? undefined : { prompt_tokens: words(req.prompt), completion_tokens: words(text ?? ''), total_tokens: words(req.prompt) + words(text ?? '') };
+        return json(res, 200, { id: `fake-${req.seq}`, object: isChat ? 'chat.completion' : 'text_completion', created: 0, model: action.model ?? req.model, choices: [choice], usage });
+      }
+      default:
+        return json(res, 500, { error: { message: 'unhandled action' } });
+    }
+  }
+}
+
+function toAction(a: FakeAction | string): FakeAction {
+  return typeof a === 'string' ? { kind: 'answer', text: a } : a;
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.destroyed) return;
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+export async function startFakeOpenAiServer(opts: FakeServerOptions = {}): Promise<FakeOpenAiServer> {
+  return new FakeOpenAiServer(opts).start();
+}

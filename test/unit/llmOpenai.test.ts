@@ -1,0 +1,189 @@
+import { OpenAiBackend, type OpenAiBackendOptions, type RetryInfo } from '../../src/llm/openaiBackend';
+import { TURN_STOP } from '../../src/llm/promptTemplate';
+import type { LlmRequest } from '../../src/llm/backend';
+import { ConfigError, PoisonRecordError, RetriableError } from '../../src/runtime/errors';
+import { createLogger } from '../../src/runtime/logger';
+import { HOSTILE, startFakeOpenAiServer, type FakeOpenAiServer } from '../helpers/fakeOpenAiServer';
+
+const KEY = 'sk-test-SECRET-0123456789';
+const request = (content = 'Write a question.', extra: Partial<LlmRequest['sampling']> = {}): LlmRequest => ({
+  messages: [
+    { role: 'system', content: 'You are terse.' },
+    { role: 'user', content },
+  ],
+  sampling: { temperature: 0.7, topP: 0.9, maxTokens: 64, ...extra },
+});
+
+let server: FakeOpenAiServer;
+let delays: number[];
+let retries: RetryInfo[];
+let logLines: string[];
+
+function backend(opts: Partial<OpenAiBackendOptions> = {}): OpenAiBackend {
+  return new OpenAiBackend({
+    baseUrl: server.url,
+    model: 'fake-model',
+    apiKey: KEY,
+    keySource: 'env HUMPBACK_LLM_API_KEY',
+    timeoutMs: 2_000,
+    retries: 3,
+    sleep: async (ms) => void delays.push(ms), // no real waiting; the delays are asserted
+    onRetry: (info) => retries.push(info),
+    logger: createLogger({}, 'debug', (line) => logLines.push(line)),
+    ...opts,
+  });
+}
+
+beforeEach(async () => {
+  server = await startFakeOpenAiServer();
+  delays = [];
+  retries = [];
+  logLines = [];
+});
+afterEach(() => server.close());
+
+describe('OpenAiBackend (chat)', () => {
+  it('returns the continuation, token counts from usage, and sends the sampling parameters', async () => {
+    server.respond = () => 'What are Python lists?';
+    const res = await backend().complete(request('Text: lists are mutable.', { seed: 7, stop: ['\n\n'] }));
+    expect(res).toEqual({ text: 'What are Python lists?', tokensIn: 7, tokensOut: 4, model: 'fake-model', finishReason: 'stop' });
+    const body = server.requests[0].body;
+    expect(body).toMatchObject({ model: 'fake-model', temperature: 0.7, top_p: 0.9, max_tokens: 64, seed: 7, stop: ['\n\n'] });
+    expect(body.messages).toEqual([
+      { role: 'system', content: 'You are terse.' },
+      { role: 'user', content: 'Text: lists are mutable.' },
+    ]);
+    expect(server.requests[0].authorization).toBe(`Bearer ${KEY}`);
+  });
+
+  it('maps finish_reason length and treats a missing or null completion as empty text', async () => {
+    server.enqueue({ kind: 'answer', text: 'cut', finishReason: 'length' }, { kind: 'noChoices' }, { kind: 'answer', text: null });
+    const b = backend();
+    expect((await b.complete(request())).finishReason).toBe('length');
+    expect((await b.complete(request())).text).toBe('');
+    expect((await b.complete(request())).text).toBe('');
+  });
+
+  it('estimates token counts (chars/4) when the server sends no usage, and says so', async () => {
+    server.enqueue({ kind: 'answer', text: '12345678', usage: false });
+    const res = await backend().complete(request());
+    expect(res).toMatchObject({ tokensOut: 2, tokensEstimated: true });
+    expect(logLines.join('\n')).toMatch(/estimated as characters\/4/);
+  });
+
+  it.each([
+    ['500', { kind: 'status', status: 500 } as const, 'server'],
+    ['503', { kind: 'status', status: 503 } as const, 'server'],
+    ['429', { kind: 'status', status: 429 } as const, 'rate-limit'],
+    ['connection reset', { kind: 'reset' } as const, 'connection'],
+  ])('retries after %s, then succeeds', async (_name, failure, kind) => {
+    server.enqueue(failure, failure);
+    const b = backend();
+    const res = await b.complete(request());
+    expect(res.text).toBe('ok');
+    expect(server.count()).toBe(3);
+    expect(retries.map((r) => r.failure.kind)).toEqual([kind, kind]);
+    expect(b.retryCount).toBe(2);
+  });
+
+  it('retries a request that hangs past the timeout', async () => {
+    server.enqueue({ kind: 'hang' });
+    const res = await backend({ timeoutMs: 300 }).complete(request());
+    expect(res.text).toBe('ok');
+    expect(retries.map((r) => r.failure.kind)).toEqual(['timeout']);
+  });
+
+  it('honours Retry-After on 429 (capped by the backoff maximum)', async () => {
+    server.enqueue({ kind: 'status', status: 429, headers: { 'retry-after': '3' } }, { kind: 'status', status: 429, headers: { 'retry-after': '120' } });
+    await backend({ backoff: { initialMs: 10, maxMs: 10_000 } }).complete(request());
+    expect(delays[0]).toBe(3_000);
+    expect(delays[1]).toBe(10_000);
+  });
+
+  it('backs off exponentially with full jitter within the cap', async () => {
+    server.respond = () => ({ kind: 'status', status: 500 });
+    await expect(backend({ retries: 5, backoff: { initialMs: 100, maxMs: 1_000 } }).complete(request())).rejects.toBeInstanceOf(RetriableError);
+    expect(delays).toHaveLength(5);
+    delays.forEach((d, i) => expect(d).toBeLessThanOrEqual(Math.min(1_000, 100 * 2 ** i)));
+  });
+
+  it('gives up after the retry budget with a RetriableError', async () => {
+    server.respond = () => ({ kind: 'status', status: 502 });
+    const err = await backend({ retries: 2 }).complete(request()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetriableError);
+    expect((err as Error).message).toMatch(/failed after 3 attempts: HTTP 502/);
+    expect(server.count()).toBe(3);
+  });
+
+  it('401: a ConfigError naming where the key comes from, never the key, even when the server echoes it', async () => {
+    server.respond = (req) => ({ kind: 'status', status: 401, body: { error: { message: `Invalid key: ${req.authorization}` } } });
+    const err = await backend().complete(request()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/rejected the API key \(HTTP 401\): check the key in env HUMPBACK_LLM_API_KEY/);
+    expect(server.count()).toBe(1); // not retried
+    const everything = [String(err), (err as Error).stack, JSON.stringify(err), String((err as Error).cause), ...logLines].join('\n');
+    expect(everything).not.toContain(KEY);
+    expect(everything).not.toContain('SECRET');
+  });
+
+  it('the key never appears in retry logs or retry reasons, even when an error body echoes it', async () => {
+    server.enqueue({ kind: 'status', status: 500, body: { error: { message: `boom for ${KEY}` } } });
+    await backend().complete(request());
+    expect(retries[0].failure.message).toContain('***');
+    expect([JSON.stringify(retries), ...logLines].join('\n')).not.toContain(KEY);
+  });
+
+  it('404: a ConfigError pointing at baseUrl and model', async () => {
+    server.respond = () => ({ kind: 'status', status: 404 });
+    await expect(backend().complete(request())).rejects.toThrow(/404: check baseUrl .*model "fake-model"/);
+  });
+
+  it('400: the record is dead-lettered (PoisonRecordError), not retried', async () => {
+    server.respond = () => ({ kind: 'status', status: 400, body: { error: { message: 'prompt longer than the context' } } });
+    const err = await backend().complete(request()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PoisonRecordError);
+    expect((err as PoisonRecordError).reason).toBe('llm.bad-request');
+    expect(server.count()).toBe(1);
+  });
+
+  it('an aborted request stops retrying', async () => {
+    const controller = new AbortController();
+    server.respond = () => ({ kind: 'status', status: 500 });
+    const b = backend({ sleep: async () => controller.abort() });
+    await expect(b.complete({ ...request(), signal: controller.signal })).rejects.toThrow(/aborted/);
+    expect(server.count()).toBe(1);
+  });
+});
+
+describe('OpenAiBackend with hostile outputs (the test double)', () => {
+  it.each([
+    ['score 10', HOSTILE.scoreTen],
+    ['two Score lines', HOSTILE.twoScores],
+    ['no Score line', HOSTILE.noScore],
+  ])('passes %s through untouched: parsing is the stage’s job', async (_name, text) => {
+    server.respond = () => text;
+    expect((await backend().complete(request())).text).toBe(text);
+  });
+
+  it('an echo of the prompt comes back as the continuation', async () => {
+    server.respond = HOSTILE.echo;
+    expect((await backend().complete(request('Text: Score: 5'))).text).toBe('You are terse.\nText: Score: 5');
+  });
+});
+
+describe('OpenAiBackend (completions)', () => {
+  it('renders the messages into one prompt ending with "Assistant:" and adds the turn stop', async () => {
+    server.respond = (req) => (req.prompt.endsWith('Assistant:') ? 'an answer' : 'wrong template');
+    const res = await backend({ api: 'completions' }).complete(request('Text: hi', { stop: ['###'] }));
+    expect(res.text).toBe('an answer');
+    expect(server.requests[0].path).toBe('/v1/completions');
+    expect(server.requests[0].prompt).toBe('System: You are terse.\n\nUser: Text: hi\n\nAssistant:');
+    expect(server.requests[0].body.stop).toEqual(['###', TURN_STOP]);
+  });
+
+  it('sends a lone user message verbatim (a finetuned backward model takes the answer alone)', async () => {
+    await backend({ api: 'completions' }).complete({ messages: [{ role: 'user', content: 'Just the answer text.' }], sampling: { temperature: 0, topP: 1, maxTokens: 8 } });
+    expect(server.requests[0].prompt).toBe('Just the answer text.');
+    expect(server.requests[0].body.stop).toBeUndefined();
+  });
+});
