@@ -108,14 +108,14 @@ export async function collect<T extends RecordTypeName>(kafka: Kafka, serde: Ser
   };
 }
 
-/** True when the group has committed every partition of `topic` up to its end offset. */
+/** True when the group has committed every non-empty partition of `topic` up to its end offset (an empty partition has nothing to commit). */
 export async function groupCaughtUp(kafka: Kafka, groupId: string, topic: string): Promise<boolean> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const ends = await admin.fetchTopicOffsets(topic);
     const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return ends.every((e) => committed.partitions.find((c) => c.partition === e.partition)?.offset === e.high);
+    return ends.every((e) => e.high === e.low || committed.partitions.find((c) => c.partition === e.partition)?.offset === e.high);
   } finally {
     await admin.disconnect();
   }

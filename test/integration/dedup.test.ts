@@ -17,7 +17,7 @@ import { segmentId } from '../../src/text/normalize';
 import { startKafkaStage } from '../../src/topology/builder';
 import { parseTopology, resolveTopology, type ResolvedStage } from '../../src/topology/loader';
 import { testKafka, uniqueName, waitFor } from '../helpers/kafka';
-import { collect, produceRecords, topicRecordCount } from '../helpers/pipeline';
+import { collect, groupCaughtUp, produceRecords, topicRecordCount } from '../helpers/pipeline';
 import { sampleDocument, sampleSegment } from '../helpers/sampleRecords';
 
 const kafka = testKafka();
@@ -76,18 +76,6 @@ async function duplicatesDropped(registry: Registry): Promise<number> {
 }
 
 /** Like groupCaughtUp, but an empty partition (never committed) counts as caught up. */
-async function committedToEnd(groupId: string, topic: string): Promise<boolean> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return ends.every((e) => e.high === e.low || committed.partitions.find((c) => c.partition === e.partition)?.offset === e.high);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 /** Both replicas hold partitions (the rebalance is over). */
 async function groupHasMembers(groupId: string, members: number): Promise<boolean> {
   const admin = kafka.admin();
@@ -101,7 +89,7 @@ async function groupHasMembers(groupId: string, members: number): Promise<boolea
 }
 
 async function caughtUp(t: DedupTopology): Promise<void> {
-  await waitFor(() => committedToEnd(t.stage.groupId, t.raw), { timeoutMs: 60_000, what: `group ${t.stage.groupId} committed to the end of ${t.raw}` });
+  await waitFor(() => groupCaughtUp(kafka, t.stage.groupId, t.raw), { timeoutMs: 60_000, what: `group ${t.stage.groupId} committed to the end of ${t.raw}` });
 }
 
 function start(t: DedupTopology, registry = new Registry()): Promise<KafkaStageRunner> {
@@ -207,8 +195,8 @@ stages:
     await startKafkaStage(dedupStage, { kafka, serde, logger, registry: dedupRegistry }),
   ];
   try {
-    await waitFor(() => committedToEnd(segmentStage.groupId, `${p}.docs`), { timeoutMs: 60_000, what: 'segment stage caught up' });
-    await waitFor(async () => (await topicRecordCount(kafka, `${p}.raw`)) === 2 * kept && committedToEnd(dedupStage.groupId, `${p}.raw`), {
+    await waitFor(() => groupCaughtUp(kafka, segmentStage.groupId, `${p}.docs`), { timeoutMs: 60_000, what: 'segment stage caught up' });
+    await waitFor(async () => (await topicRecordCount(kafka, `${p}.raw`)) === 2 * kept && groupCaughtUp(kafka, dedupStage.groupId, `${p}.raw`), {
       timeoutMs: 60_000,
       what: 'dedup stage caught up',
     });
