@@ -1,0 +1,198 @@
+import type { ChildNode, Element, ParentNode } from 'domhandler';
+import { type Boilerplate, isPermalink } from './boilerplate';
+import { multiLineCodeText, preText } from './code';
+import { type BodyKind, type HeadingLevel, Sink, titleText } from './inline';
+import { addCounts, type LinkCounts, type Piece } from './linkDensity';
+import { listText } from './lists';
+import { isLayoutTable, tableText } from './tables';
+import * as K from './tags';
+
+/** Renders an element as one body block's text, adding its link counts to `counts`. */
+export type BlockRenderer = (el: Element, counts: LinkCounts, walk: SubtreeWalker) => string;
+
+/** What the block renderers (lists, tables, quotes) need from the walker. */
+export interface SubtreeWalker {
+  /** Walks nodes into a fresh sink (`inline`: as in a table cell); returns its blocks' texts joined, counts added. */
+  collect(kids: readonly ChildNode[], inline: boolean, separator: string, counts: LinkCounts): string;
+  /** Which elements are hidden or page chrome, dropped with their content. */
+  readonly boilerplate: Boilerplate;
+}
+
+/** One pass over the htmlparser2 DOM, dispatching each element on its tag kind. */
+export class Walker implements SubtreeWalker {
+  title: string | null = null;
+  private sink = new Sink();
+  private linkDepth = 0;
+  /** > 0 inside a heading or a table cell: block elements are soft spaces, not paragraph breaks. */
+  private inlineOnly = 0;
+  private sectionDepth = 0;
+
+  constructor(readonly boilerplate: Boilerplate) {}
+
+  /** Walks the document; returns its blocks with their link counts, in reading order. */
+  run(doc: ParentNode): readonly Piece[] {
+    this.children(doc);
+    this.sink.flush('paragraph');
+    return this.sink.pieces;
+  }
+
+  collect(kids: readonly ChildNode[], inline: boolean, separator: string, counts: LinkCounts): string {
+    const outer = this.sink;
+    const inner = new Sink();
+    this.sink = inner;
+    if (inline) this.inlineOnly++;
+    this.nodes(kids);
+    if (inline) this.inlineOnly--;
+    inner.flush('paragraph');
+    this.sink = outer;
+    addCounts(counts, inner.pieces);
+    return inner.pieces.map((p) => p.block.text).join(separator);
+  }
+
+  private children(el: ParentNode): void {
+    this.nodes(el.children);
+  }
+
+  private nodes(kids: readonly ChildNode[]): void {
+    for (let i = 0; i < kids.length; i++) this.node(kids[i]!);
+  }
+
+  private node(node: ChildNode): void {
+    if (node.type === 'text') {
+      this.sink.text(node.data, this.linkDepth > 0);
+      return;
+    }
+    if (node.type === 'cdata') {
+      this.children(node);
+      return;
+    }
+    if (node.type !== 'tag') return; // script, style, comment, directive
+    const el = node;
+    const kind = K.tagKind(el.name);
+    if (kind === K.SKIP || kind === K.VOID) return;
+    if (this.boilerplate.drops(el, kind)) return;
+    switch (kind) {
+      case K.INLINE:
+        this.children(el);
+        return;
+      case K.ANCHOR:
+        this.anchor(el);
+        return;
+      case K.BLOCK:
+        this.block(el);
+        return;
+      case K.SECTIONING:
+        this.sectionDepth++;
+        this.block(el);
+        this.sectionDepth--;
+        return;
+      case K.HEADER:
+        // Only a <header> scoped to a section is content; a page-level one is the banner.
+        if (this.sectionDepth > 0) this.block(el);
+        return;
+      case K.HEADING:
+        this.heading(el);
+        return;
+      case K.LIST_UL:
+      case K.LIST_OL:
+        this.bodyBlock(el, 'list', listText);
+        return;
+      case K.PRE:
+        this.bodyBlock(el, 'code', preText);
+        return;
+      case K.CODE:
+        this.code(el);
+        return;
+      case K.TABLE:
+        if (this.inlineOnly === 0 && isLayoutTable(el)) this.block(el);
+        else this.bodyBlock(el, 'table', tableText);
+        return;
+      case K.QUOTE:
+        this.bodyBlock(el, 'quote', quoteText);
+        return;
+      case K.BR:
+        if (this.inlineOnly > 0) this.sink.sourceSpace();
+        else this.sink.lineBreak();
+        return;
+      case K.TITLE:
+        if (this.title === null) this.title = titleText(el);
+        return;
+      default:
+        // Unknown (custom) element: inline, but never glue its words to its neighbours'.
+        this.spaced(el);
+    }
+  }
+
+  /** Inline content kept apart from its neighbours by soft spaces. */
+  private spaced(el: Element): void {
+    this.sink.soft();
+    this.children(el);
+    this.sink.soft();
+  }
+
+  private block(el: Element): void {
+    if (this.inlineOnly > 0) {
+      this.spaced(el);
+      return;
+    }
+    this.sink.flush('paragraph');
+    this.children(el);
+    this.sink.flush('paragraph');
+  }
+
+  private heading(el: Element): void {
+    if (this.inlineOnly > 0) {
+      this.spaced(el);
+      return;
+    }
+    this.sink.flush('paragraph');
+    this.inlineOnly++;
+    this.children(el);
+    this.inlineOnly--;
+    this.sink.flush('heading', (el.name.charCodeAt(1) - 48) as HeadingLevel);
+  }
+
+  private anchor(el: Element): void {
+    if (isPermalink(el)) return;
+    // Only a link with a target counts towards link density; `<a name>` is an anchor point.
+    if (el.attribs.href === undefined) {
+      this.children(el);
+      return;
+    }
+    this.linkDepth++;
+    this.children(el);
+    this.linkDepth--;
+  }
+
+  /** Inline code, unless it stands alone (not mid-paragraph) and spans lines: then a code block. */
+  private code(el: Element): void {
+    if (this.inlineOnly === 0 && this.sink.isEmpty()) {
+      const counts = { chars: 0, linkChars: 0 };
+      const text = multiLineCodeText(el, counts);
+      if (text !== null) {
+        this.sink.emit('code', text, counts);
+        return;
+      }
+    }
+    this.children(el);
+  }
+
+  /**
+   * A list, table, code or quote block rendered whole; inline text inside a heading or a table cell.
+   * `render` is a plain function, as a closure in `node()` would cost a context allocation per node.
+   */
+  private bodyBlock(el: Element, kind: BodyKind, render: BlockRenderer): void {
+    if (this.inlineOnly > 0) {
+      this.spaced(el);
+      return;
+    }
+    this.sink.flush('paragraph');
+    const counts = { chars: 0, linkChars: 0 };
+    this.sink.emit(kind, render(el, counts, this), counts);
+  }
+}
+
+/** A blockquote's paragraphs, a blank line apart. */
+function quoteText(el: Element, counts: LinkCounts, walk: SubtreeWalker): string {
+  return walk.collect(el.children, false, '\n\n', counts);
+}
