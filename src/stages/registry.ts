@@ -3,6 +3,9 @@ import type { StageDefinition } from './stage';
 import { passthroughStage } from './passthrough';
 import { segmentStage } from './segment';
 import { dedupStage } from './dedup';
+import { backtranslateStage } from './backtranslate';
+import { scoreStage } from './score';
+import { tierFilterStage } from './tierFilter';
 
 /**
  * Every stage type the engine knows. The topology schema is built from this list, so a new stage
@@ -15,6 +18,9 @@ export const STAGES: readonly AnyStageDefinition[] = [
   passthroughStage as unknown as AnyStageDefinition,
   segmentStage as unknown as AnyStageDefinition,
   dedupStage as unknown as AnyStageDefinition,
+  backtranslateStage as unknown as AnyStageDefinition,
+  scoreStage as unknown as AnyStageDefinition,
+  tierFilterStage as unknown as AnyStageDefinition,
 ];
 
 export function findStage(type: string): AnyStageDefinition | undefined {

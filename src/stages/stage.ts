@@ -15,6 +15,8 @@ export interface StageContext {
   countFiltered(reason: string): void;
   /** The cluster, when the stage runs on Kafka (absent offline): for state kept in topics. */
   kafka?: { kafka: Kafka; serde: Serde };
+  /** The stage's output topic when it runs on Kafka (absent offline): e.g. to load the keys it already produced. */
+  output?: string;
   /**
    * Register work to do after every consumer-group rebalance (e.g. catch a state store up with
    * what the previous owner of a partition wrote). Offline, it is never called.

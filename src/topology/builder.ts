@@ -41,6 +41,8 @@ export interface ContextParts {
   now?: () => number;
   countFiltered: (reason: string) => void;
   kafka?: { kafka: Kafka; serde: Serde };
+  /** The stage's output topic (Kafka mode). */
+  output?: string;
   /** Aborted when the stage stops; offline, never. */
   signal?: AbortSignal;
 }
@@ -54,6 +56,7 @@ export function stageContext(stageName: string, parts: ContextParts): { ctx: Sta
     now: parts.now ?? Date.now,
     countFiltered: parts.countFiltered,
     kafka: parts.kafka,
+    output: parts.output,
     onRebalance: (listener) => listeners.push(listener),
     signal: parts.signal ?? new AbortController().signal,
   };
@@ -71,6 +74,7 @@ export async function startKafkaStage(stage: ResolvedStage, deps: StageDeps): Pr
     now: deps.now,
     countFiltered: (reason) => metrics.filtered(reason),
     kafka: { kafka: deps.kafka, serde: deps.serde },
+    output: stage.output,
     signal: abort.signal,
   });
   const operator = await buildOperator(stage, ctx);

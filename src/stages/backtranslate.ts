@@ -1,0 +1,141 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { from, mergeMap, type OperatorFunction } from 'rxjs';
+import { z } from 'zod';
+import type { LlmBackend } from '../llm/backend';
+import { backtranslatePromptVersion, buildBacktranslatePrompt, chooseSeeds, type BacktranslateMode } from '../llm/backtranslatePrompt';
+import { llmConfigSchema } from '../llm/createBackend';
+import { cleanInstruction } from '../llm/instructionCleaner';
+import { promptVersion } from '../llm/promptVersion';
+import { loadSeedPairs, type SeedPair } from '../llm/seedPairs';
+import type { CandidateRecord, SegmentRecord } from '../records/types';
+import { projectRoot } from '../util/paths';
+import { contentKey } from './contentKey';
+import { modelIdOf, openBackend, seedOf } from './llmStage';
+import { paidOnceFor, type PaidOnce } from './paidOnce';
+import type { StageDefinition, StageOutput } from './stage';
+
+/**
+ * Self-augmentation (humpback.Segment -> humpback.Candidate, segments -> candidates): the backward
+ * model M_yx writes the instruction each segment answers (METHOD.md). Few-shot mode emulates M_yx
+ * with k seed pairs flipped (chosen deterministically per segment); finetuned mode sends the segment
+ * alone to a backward model. An unusable instruction (empty, overlong, copied, cut off) is a normal
+ * outcome: filtered and counted by reason, not dead-lettered.
+ */
+export const configSchema = z.object({
+  mode: z.enum(['few-shot', 'finetuned']).default('few-shot'),
+  /** Seed pairs shown per prompt (few-shot). */
+  k: z.number().int().min(0).max(16).default(3),
+  /** JSON lines of {"instruction","output"}; relative paths are tried in the working directory, then the project root. */
+  seedFile: z.string().min(1).default('samples/seed.jsonl'),
+  /** Seeds with longer answers are never shown: keeps k examples plus a 3,000-character segment in a small model's context. */
+  maxSeedChars: z.number().int().min(50).default(1200),
+  /** Paper: 0.7 / 0.9. */
+  temperature: z.number().min(0).max(2).default(0.7),
+  topP: z.number().gt(0).max(1).default(0.9),
+  /** An instruction is a sentence or two; a longer answer is chatter (and costs time on a CPU). */
+  maxTokens: z.number().int().min(8).max(4096).default(96),
+  /**
+   * Generation stops at these. Instructions are one line (every bundled seed is), and small models
+   * ramble on after it: stopping at the newline keeps the instruction and saves most of the tokens.
+   * [] lets multi-line instructions through (the cleaner still cuts at the first blank line).
+   */
+  stop: z.array(z.string().min(1)).max(4).default(['\n']),
+  maxInstructionChars: z.number().int().min(10).default(500),
+  /** Share of the instruction's word 4-grams found in the segment above which it counts as copied. */
+  maxCopiedShare: z.number().min(0).max(1).default(0.7),
+  /** Self-alignment iteration (part of the candidate id: a new iteration writes new candidates). */
+  iteration: z.number().int().min(1).default(1),
+  llm: llmConfigSchema.prefault({}),
+});
+export type BacktranslateConfig = z.infer<typeof configSchema>;
+
+export interface BacktranslateDeps {
+  backend: LlmBackend;
+  seeds: readonly SeedPair[];
+  once: PaidOnce<CandidateRecord>;
+  now: () => number;
+  countFiltered: (reason: string) => void;
+  signal?: AbortSignal;
+}
+
+/** The prompt version recorded with (and keyed into) every candidate: the template plus, few-shot, the seed set it draws from. */
+export function candidatePromptVersion(config: Pick<BacktranslateConfig, 'mode' | 'k' | 'maxSeedChars'>, seeds: readonly SeedPair[]): string {
+  const template = backtranslatePromptVersion(config.mode, config.k);
+  if (config.mode === 'finetuned') return template;
+  const shown = seeds.filter((s) => s.output.length <= config.maxSeedChars).map((s) => `${s.instruction}\u0001${s.output}`);
+  return promptVersion(template, ...shown);
+}
+
+export function backtranslateOperator(config: BacktranslateConfig, d: BacktranslateDeps): OperatorFunction<SegmentRecord, StageOutput<CandidateRecord>> {
+  const mode: BacktranslateMode = config.mode;
+  const version = candidatePromptVersion(config, d.seeds);
+  const model = modelIdOf(d.backend.id);
+  const sampling = { temperature: config.temperature, topP: config.topP, maxTokens: config.maxTokens, stop: config.stop };
+
+  async function write(segment: SegmentRecord, key: string): Promise<StageOutput<CandidateRecord>[]> {
+    const examples = mode === 'few-shot' ? chooseSeeds(d.seeds, segment.segment_id, config.k, config.maxSeedChars) : [];
+    const res = await d.backend.complete({ messages: buildBacktranslatePrompt(mode, segment.text, examples), sampling: { ...sampling, seed: seedOf(key) }, signal: d.signal });
+    // Cut off at maxTokens before the first paragraph ended: whatever we kept is half a sentence.
+    if (res.finishReason === 'length' && !/\S\s*\n\s*\n/.test(res.text)) {
+      d.countFiltered('instruction.truncated');
+      return [];
+    }
+    const cleaned = cleanInstruction(res.text, segment.text, { maxChars: config.maxInstructionChars, maxCopiedShare: config.maxCopiedShare });
+    if (!cleaned.ok) {
+      d.countFiltered(cleaned.reason);
+      return [];
+    }
+    const value: CandidateRecord = {
+      candidate_id: key,
+      segment_id: segment.segment_id,
+      doc_id: segment.doc_id,
+      segment_index: segment.segment_index,
+      url: segment.url,
+      source_file: segment.source_file,
+      source_offset: segment.source_offset,
+      source_line: segment.source_line,
+      instruction: cleaned.instruction,
+      output: segment.text,
+      model,
+      prompt_version: version,
+      temperature: config.temperature,
+      top_p: config.topP,
+      iteration: config.iteration,
+      created_at: d.now(),
+    };
+    return [{ key, value }];
+  }
+
+  return mergeMap((segment: SegmentRecord) =>
+    from(
+      (async (): Promise<StageOutput<CandidateRecord>[]> => {
+        const key = contentKey(segment.segment_id, model, version, config.iteration);
+        const result = await d.once.run(key, () => write(segment, key));
+        if (result.kind === 'outputs') return result.outputs;
+        d.countFiltered('already-done');
+        return [];
+      })(),
+    ).pipe(mergeMap((outputs) => from(outputs))),
+  );
+}
+
+/** A relative seed file is looked up in the working directory, then in the project root (where the default lives). */
+export function resolveSeedFile(file: string): string {
+  if (path.isAbsolute(file) || fs.existsSync(file)) return path.resolve(file);
+  return path.join(projectRoot(), file);
+}
+
+export const backtranslateStage: StageDefinition<typeof configSchema.shape, SegmentRecord, CandidateRecord> = {
+  type: 'backtranslate',
+  description: 'Self-augmentation: the backward model writes the instruction each segment answers (METHOD.md).',
+  configSchema,
+  recordTypes: () => ({ input: 'humpback.Segment', output: 'humpback.Candidate' }),
+  create: async (config, ctx) => {
+    // Seeds first: a bad seed file fails start-up before a model is loaded.
+    const seeds = config.mode === 'few-shot' ? loadSeedPairs(resolveSeedFile(config.seedFile)) : [];
+    const once = await paidOnceFor<CandidateRecord>(ctx);
+    const { backend, signal } = await openBackend(config.llm, ctx);
+    return backtranslateOperator(config, { backend, seeds, once, now: ctx.now, countFiltered: ctx.countFiltered, signal });
+  },
+};

@@ -1,0 +1,118 @@
+import { from, mergeMap, type OperatorFunction } from 'rxjs';
+import { z } from 'zod';
+import type { LlmBackend } from '../llm/backend';
+import { llmConfigSchema } from '../llm/createBackend';
+import { parseScore } from '../llm/scoreParser';
+import { buildScorePrompt, SCORE_PROMPT_VERSION } from '../llm/scorePrompt';
+import type { CandidateRecord, ScoredCandidateRecord } from '../records/types';
+import { PoisonRecordError } from '../runtime/errors';
+import { contentKey } from './contentKey';
+import { modelIdOf, openBackend, seedOf } from './llmStage';
+import { paidOnceFor, type PaidOnce } from './paidOnce';
+import type { StageDefinition, StageOutput } from './stage';
+
+/**
+ * Self-curation (humpback.Candidate -> humpback.ScoredCandidate, candidates -> scored): the scorer
+ * rates each (instruction, segment) pair on the paper's 5-point scale (src/llm/scorePrompt.ts). The
+ * score comes from the model's continuation only, as its last `Score: N` line (src/llm/scoreParser.ts),
+ * with the pair's own text removed first so a segment saying "Score: 5" cannot vote. An unparseable
+ * answer is sampled again; after `parseRetries` re-samples the record is dead-lettered with every raw answer.
+ * Replays are the iteration mechanism: a new scorer (or iteration) gives new scored ids, nothing else changes.
+ */
+export const configSchema = z.object({
+  /**
+   * 0 (greedy): the scorer's most likely rating, and the same rating on a replay. Re-samples after
+   * an unparseable answer use `retryTemperature`, since greedy decoding would repeat the same answer.
+   */
+  temperature: z.number().min(0).max(2).default(0),
+  topP: z.number().gt(0).max(1).default(1),
+  retryTemperature: z.number().min(0).max(2).default(0.7),
+  /** Room for a brief rationale and the score line; an answer cut off before it is re-sampled. */
+  maxTokens: z.number().int().min(8).max(4096).default(256),
+  /** Re-samples of an unparseable answer before the record is dead-lettered. */
+  parseRetries: z.number().int().min(0).max(10).default(2),
+  /** Scorer iteration: 1 = seed model M0, 2 = M1 (part of the scored id). */
+  iteration: z.number().int().min(1).default(1),
+  llm: llmConfigSchema.prefault({}),
+});
+export type ScoreConfig = z.infer<typeof configSchema>;
+
+export interface ScoreDeps {
+  backend: LlmBackend;
+  once: PaidOnce<ScoredCandidateRecord>;
+  now: () => number;
+  countFiltered: (reason: string) => void;
+  signal?: AbortSignal;
+}
+
+export function scoreOperator(config: ScoreConfig, d: ScoreDeps): OperatorFunction<CandidateRecord, StageOutput<ScoredCandidateRecord>> {
+  const model = modelIdOf(d.backend.id);
+
+  async function rate(c: CandidateRecord, key: string): Promise<StageOutput<ScoredCandidateRecord>[]> {
+    const messages = buildScorePrompt({ instruction: c.instruction, answer: c.output, id: c.candidate_id });
+    const answers: string[] = [];
+    for (let attempt = 1; ; attempt++) {
+      const temperature = attempt === 1 ? config.temperature : Math.max(config.temperature, config.retryTemperature);
+      const res = await d.backend.complete({
+        messages,
+        sampling: { temperature, topP: config.topP, maxTokens: config.maxTokens, seed: seedOf(key, attempt - 1) },
+        signal: d.signal,
+      });
+      answers.push(res.text);
+      const parsed = parseScore(res.text, [c.instruction, c.output]);
+      if (!parsed.ok) {
+        if (attempt <= config.parseRetries) continue;
+        throw new PoisonRecordError(parsed.reason, `no usable score after ${attempt} answer(s): ${parsed.message}`, { detail: rawAnswers(answers) });
+      }
+      const value: ScoredCandidateRecord = {
+        scored_id: key,
+        candidate_id: c.candidate_id,
+        segment_id: c.segment_id,
+        doc_id: c.doc_id,
+        url: c.url,
+        source_file: c.source_file,
+        instruction: c.instruction,
+        output: c.output,
+        instruction_model: c.model,
+        instruction_prompt_version: c.prompt_version,
+        score: parsed.score,
+        rationale: parsed.rationale,
+        scorer_model: model,
+        scorer_prompt_version: SCORE_PROMPT_VERSION,
+        iteration: config.iteration,
+        attempts: attempt,
+        scored_at: d.now(),
+      };
+      return [{ key, value }];
+    }
+  }
+
+  return mergeMap((c: CandidateRecord) =>
+    from(
+      (async (): Promise<StageOutput<ScoredCandidateRecord>[]> => {
+        const key = contentKey(c.candidate_id, model, SCORE_PROMPT_VERSION, config.iteration);
+        const result = await d.once.run(key, () => rate(c, key));
+        if (result.kind === 'outputs') return result.outputs;
+        d.countFiltered('already-done');
+        return [];
+      })(),
+    ).pipe(mergeMap((outputs) => from(outputs))),
+  );
+}
+
+/** Every answer the scorer gave, for the dead letter: what the model said is the evidence. */
+function rawAnswers(answers: readonly string[]): string {
+  return answers.map((a, i) => `--- answer ${i + 1} of ${answers.length} ---\n${a}`).join('\n');
+}
+
+export const scoreStage: StageDefinition<typeof configSchema.shape, CandidateRecord, ScoredCandidateRecord> = {
+  type: 'score',
+  description: "Self-curation: the scorer rates each pair on the paper's 5-point scale (METHOD.md).",
+  configSchema,
+  recordTypes: () => ({ input: 'humpback.Candidate', output: 'humpback.ScoredCandidate' }),
+  create: async (config, ctx) => {
+    const once = await paidOnceFor<ScoredCandidateRecord>(ctx);
+    const { backend, signal } = await openBackend(config.llm, ctx);
+    return scoreOperator(config, { backend, once, now: ctx.now, countFiltered: ctx.countFiltered, signal });
+  },
+};

@@ -1,0 +1,92 @@
+import { from, mergeMap, type OperatorFunction } from 'rxjs';
+import { z } from 'zod';
+import type { CuratedExampleRecord, ScoredCandidateRecord } from '../records/types';
+import { contentKey } from './contentKey';
+import type { StageDefinition, StageOutput } from './stage';
+
+/**
+ * Routes scored pairs to curated tier topics (humpback.ScoredCandidate -> humpback.CuratedExample).
+ * Tiers are thresholds, not bands: a pair goes to every tier whose minScore it reaches, so by
+ * default a score-5 pair lands in curated.tier5 (A5) and curated.tier4 (A4 = score >= 4), like the
+ * paper's nested sets. A pair below every tier is dropped and counted as `below-tiers`.
+ */
+const tierSchema = z.strictObject({
+  name: z.string().min(1),
+  minScore: z.number().int().min(1).max(5),
+  /** Curated topic of this tier (declared in the topology, schema humpback.CuratedExample). */
+  topic: z.string().min(1),
+});
+export type Tier = z.infer<typeof tierSchema>;
+
+export const DEFAULT_TIERS: readonly Tier[] = [
+  { name: 'tier5', minScore: 5, topic: 'curated.tier5' },
+  { name: 'tier4', minScore: 4, topic: 'curated.tier4' },
+];
+
+export const configSchema = z.object({
+  tiers: z
+    .array(tierSchema)
+    .min(1)
+    .default(() => DEFAULT_TIERS.map((t) => ({ ...t })))
+    // Refined on the field (not the object) so the topology checks it at load time, with its path.
+    .superRefine((tiers, ctx) => {
+      tiers.forEach((t, i) => {
+        if (tiers.findIndex((u) => u.name === t.name) < i) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `tier name "${t.name}" is used twice` });
+        if (tiers.findIndex((u) => u.topic === t.topic) < i) ctx.addIssue({ code: 'custom', path: [i, 'topic'], message: `two tiers route to topic "${t.topic}"; give each tier its own topic` });
+      });
+    }),
+});
+export type TierFilterConfig = z.infer<typeof configSchema>;
+
+export interface TierFilterDeps {
+  now: () => number;
+  countFiltered: (reason: string) => void;
+  /** Called once per example routed to a tier (tier count metrics hook in here). */
+  onRouted?: (tier: Tier) => void;
+}
+
+export function tierFilterOperator(config: TierFilterConfig, d: TierFilterDeps): OperatorFunction<ScoredCandidateRecord, StageOutput<CuratedExampleRecord>> {
+  return mergeMap((s: ScoredCandidateRecord) => {
+    const reached = config.tiers.filter((t) => s.score >= t.minScore);
+    if (reached.length === 0) d.countFiltered('below-tiers');
+    const curatedAt = d.now();
+    return from(
+      reached.map((tier): StageOutput<CuratedExampleRecord> => {
+        d.onRouted?.(tier);
+        // The tier is part of the id: the same pair in two tier topics is two examples, each stable across replays.
+        const key = contentKey(s.scored_id, tier.minScore);
+        return {
+          key,
+          topic: tier.topic,
+          value: {
+            example_id: key,
+            tier: tier.minScore,
+            source: 'augmented',
+            instruction: s.instruction,
+            output: s.output,
+            score: s.score,
+            scored_id: s.scored_id,
+            candidate_id: s.candidate_id,
+            segment_id: s.segment_id,
+            url: s.url,
+            instruction_model: s.instruction_model,
+            scorer_model: s.scorer_model,
+            scorer_prompt_version: s.scorer_prompt_version,
+            iteration: s.iteration,
+            curated_at: curatedAt,
+          },
+        };
+      }),
+    );
+  });
+}
+
+export const tierFilterStage: StageDefinition<typeof configSchema.shape, ScoredCandidateRecord, CuratedExampleRecord> = {
+  type: 'tier-filter',
+  description: 'Routes scored pairs to curated tier topics by score (A5: score 5, A4: score >= 4).',
+  configSchema,
+  recordTypes: () => ({ input: 'humpback.ScoredCandidate', output: 'humpback.CuratedExample' }),
+  extraOutputTopics: (config) => config.tiers.map((t) => t.topic),
+  // Tier counts as metrics (issue 6) go in through onRouted.
+  create: (config, ctx) => tierFilterOperator(config, { now: ctx.now, countFiltered: ctx.countFiltered }),
+};

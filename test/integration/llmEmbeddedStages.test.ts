@@ -1,0 +1,68 @@
+/**
+ * The real embedded model (gemma-3-270m, CPU) through `humpback backtranslate` then `humpback score`,
+ * offline, on three sample segments cut by `humpback segment samples/corpus`. node-llama-cpp is
+ * ESM-only, so jest cannot load it in-process: everything runs as CLI child processes over dist/.
+ * A tiny model rarely writes the Score line: the test accepts a parsed score or a counted parse failure.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { CandidateRecord, ScoredCandidateRecord } from '../../src/records/types';
+import { runCli } from '../helpers/cli';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '');
+const summary = (stderr: string, stage: string) => {
+  const m = new RegExp(`${stage}: read (\\d+), wrote (\\d+), failed (\\d+)(?:, filtered (.*))?`).exec(stderr);
+  if (!m) throw new Error(`no ${stage} summary in:\n${stderr}`);
+  const filtered = (m[4] ?? '').split(' ').filter(Boolean).reduce((n, kv) => n + Number(kv.split('=')[1]), 0);
+  return { read: Number(m[1]), wrote: Number(m[2]), failed: Number(m[3]), filtered };
+};
+
+beforeAll(async () => {
+  const fetched = await runCli(['model', 'fetch']);
+  if (fetched.code !== 0) throw new Error(`humpback model fetch failed:\n${fetched.stderr}`);
+}, 600_000);
+
+it('writes non-empty instructions and then either parses a score or counts a parse failure', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embedded-stages-'));
+  const segmented = await runCli(['segment', path.join(ROOT, 'samples', 'corpus')]);
+  expect(segmented.code).toBe(0);
+  // The three shortest segments keep the CPU time down.
+  const segments = lines(segmented.stdout).sort((a, b) => a.length - b.length).slice(0, 3);
+  fs.writeFileSync(path.join(dir, 'segments.jsonl'), segments.join('\n') + '\n');
+  // The default topology with a shorter scorer budget: same model, same prompts, fewer tokens.
+  const topology = fs
+    .readFileSync(path.join(ROOT, 'topologies', 'humpback.yaml'), 'utf8')
+    .replace(/parseRetries: \d+/, 'parseRetries: 1')
+    .replace(/maxTokens: 256/, 'maxTokens: 128');
+  fs.writeFileSync(path.join(dir, 'topology.yaml'), topology);
+  const env = { HUMPBACK_LOG_LEVEL: 'warn', HUMPBACK_LLM_BASE_URL: '' };
+
+  const bt = await runCli(['backtranslate', '--topology', path.join(dir, 'topology.yaml'), path.join(dir, 'segments.jsonl')], env);
+  expect(bt.code).toBe(0);
+  const b = summary(bt.stderr, 'backtranslate');
+  expect(b).toMatchObject({ read: 3, failed: 0 });
+  expect(b.wrote + b.filtered).toBe(3); // every segment: a candidate or a counted filter reason
+  const candidates = lines(bt.stdout).map((l) => JSON.parse(l) as CandidateRecord);
+  expect(candidates).toHaveLength(b.wrote);
+  expect(candidates.length).toBeGreaterThan(0);
+  for (const c of candidates) {
+    expect(c.instruction.trim().length).toBeGreaterThan(0);
+    expect(c.model).toBe('gemma-3-270m-q4_k_m');
+  }
+  fs.writeFileSync(path.join(dir, 'candidates.jsonl'), bt.stdout);
+
+  const sc = await runCli(['score', '--topology', path.join(dir, 'topology.yaml'), path.join(dir, 'candidates.jsonl')], env);
+  const s = summary(sc.stderr, 'score');
+  expect(s.read).toBe(candidates.length);
+  expect(s.wrote + s.failed).toBe(candidates.length);
+  expect(sc.code).toBe(s.failed > 0 ? 2 : 0);
+  for (const scored of lines(sc.stdout).map((l) => JSON.parse(l) as ScoredCandidateRecord)) {
+    expect(scored.score).toBeGreaterThanOrEqual(1);
+    expect(scored.score).toBeLessThanOrEqual(5);
+  }
+  // Each failure is reported with its line and parse reason.
+  expect(lines(sc.stderr).filter((l) => /candidates\.jsonl:\d+: score\.(missing|out-of-range): /.test(l))).toHaveLength(s.failed);
+  process.stdout.write(`embedded: ${candidates.length}/3 instructions (${candidates.map((c) => JSON.stringify(c.instruction)).join(', ')}); scores parsed ${s.wrote}/${candidates.length}\n`);
+}, 600_000);
