@@ -8,6 +8,7 @@ import { registerDemoCommand } from './commands/demo';
 import { registerIngestCommand } from './commands/ingest';
 import { registerModelCommands } from './commands/model';
 import { registerSegmentCommand } from './commands/segmentOffline';
+import { registerSnapshotCommands } from './commands/snapshot';
 
 /** The `humpback` command. Each command lives in its own file under commands/. */
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerIngestCommand(program);
   registerModelCommands(program);
   registerRunCommand(program);
+  registerSnapshotCommands(program);
   registerSegmentCommand(program); // before the generic offline commands: segment reads crawl files
   registerOfflineStageCommands(program);
   registerDemoCommand(program);

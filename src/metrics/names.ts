@@ -12,4 +12,14 @@ export const METRIC = {
   processingSeconds: { name: 'humpback_record_processing_seconds', help: 'Time from dispatch of a record to the broker acknowledging its outputs.', labels: ['stage'] },
   recordsInFlight: { name: 'humpback_records_in_flight', help: 'Records fetched and not yet finished.', labels: ['stage'] },
   consumerCrashes: { name: 'humpback_consumer_crashes_total', help: 'Consumer crashes the runner recovered from.', labels: ['stage'] },
+  trainerSnapshots: { name: 'humpback_trainer_snapshots_total', help: 'Snapshot folders written by the trainer.', labels: [] },
+  trainerExamples: { name: 'humpback_trainer_examples_total', help: 'Lines written to snapshots, by source (augmented, seed).', labels: ['source'] },
+  trainerDuplicates: { name: 'humpback_trainer_duplicates_dropped_total', help: 'Curated records not written because an earlier snapshot (or the same one) holds them.', labels: [] },
+  trainerHooks: { name: 'humpback_trainer_hooks_total', help: 'Snapshot hook runs, by outcome (ok, failed, timeout, interrupted).', labels: ['outcome'] },
 } as const;
+
+export interface MetricDef {
+  name: string;
+  help: string;
+  labels: readonly string[];
+}

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { METRIC } from './names';
+import { METRIC, type MetricDef } from './names';
 
 /** What the stage runtime reports; one object per stage, labels bound once. */
 export interface StageMetrics {
@@ -30,8 +30,7 @@ const byRegistry = new WeakMap<Registry, Metrics>();
 function metricsFor(registry: Registry): Metrics {
   const existing = byRegistry.get(registry);
   if (existing) return existing;
-  const counter = (m: { name: string; help: string; labels: readonly string[] }): Counter<string> =>
-    new Counter({ name: m.name, help: m.help, labelNames: [...m.labels], registers: [registry] });
+  const counter = (m: MetricDef): Counter<string> => counterIn(registry, m);
   const created: Metrics = {
     consumed: counter(METRIC.recordsConsumed),
     produced: counter(METRIC.recordsProduced),
@@ -64,4 +63,9 @@ export function createStageMetrics(registry: Registry, stage: string): StageMetr
     setInFlight: (n) => m.inFlight.set({ stage }, n),
     consumerCrashed: () => m.crashes.inc({ stage }),
   };
+}
+
+/** A counter registered in `registry` from its definition in names.ts. */
+export function counterIn(registry: Registry, m: MetricDef): Counter<string> {
+  return new Counter({ name: m.name, help: m.help, labelNames: [...m.labels], registers: [registry] });
 }

@@ -59,6 +59,46 @@ export const commonStageFields = z.strictObject({
 /** A stage entry: the common fields, its `type`, and whatever options its registry entry declares. */
 export type StageEntry = z.output<typeof commonStageFields> & { type: string; [option: string]: unknown };
 
+/**
+ * The trainer consumer (src/trainer): which curated topics become snapshot folders, in which format,
+ * with how much seed data, how often, and what runs once a snapshot is complete.
+ */
+export const trainerSchema = z
+  .strictObject({
+    // Checked against `topics` (declared, humpback.CuratedExample) by the cross-field rules. No
+    // default here, which those rules would then check in topologies without a trainer block: the
+    // trainer falls back to curated.tier5 (A5, what the paper trains on) at start.
+    topics: z.array(z.string()).min(1).optional(),
+    outDir: z.string().min(1).default('snapshots'),
+    format: z.enum(['chat', 'alpaca']).default('chat'),
+    seed: z
+      .strictObject({
+        file: z.string().min(1).default('samples/seed.jsonl'),
+        // A count takes the file's first N pairs; each seed pair is written once per iteration.
+        mix: z.union([z.enum(['all', 'none']), count()]).default('all'),
+      })
+      .prefault({}),
+    every: z
+      .strictObject({ examples: count().optional(), minutes: z.number().positive().optional() })
+      .refine((e) => e.examples !== undefined || e.minutes !== undefined, {
+        message: 'every needs examples, minutes or both',
+        params: { hint: 'e.g. "every: { examples: 1000, minutes: 60 }", or remove every to snapshot on demand only' },
+      })
+      .optional(),
+    shardLines: count().default(10_000),
+    hook: z
+      .strictObject({ command: z.string().min(1).optional(), url: z.url().optional(), timeoutMs: count().default(3_600_000) })
+      .refine((h) => h.command !== undefined || h.url !== undefined, {
+        message: 'hook needs a command or a url',
+        params: { hint: 'e.g. "hook: { command: ./train.sh }" (given the snapshot folder as $1), or remove hook' },
+      })
+      .optional(),
+    iteration: count().optional(),
+    sessionTimeoutMs: z.number().int().min(6000).max(1_800_000).default(30_000),
+  })
+  .prefault({});
+export type TrainerConfig = z.output<typeof trainerSchema>;
+
 export interface Topology {
   version: 1;
   name: string;
@@ -66,6 +106,8 @@ export interface Topology {
   defaults: TopologyDefaults;
   topics: TopicDecl[];
   stages: StageEntry[];
+  /** Always set by the schema (defaults); optional so hand-built topologies need not spell it out. */
+  trainer?: TrainerConfig;
 }
 
 /** One schema per registered stage type, discriminated by `type`: a new stage needs no change here. */
@@ -95,6 +137,7 @@ export function buildTopologySchema(stages: readonly AnyStageDefinition[] = STAG
       defaults: defaultsSchema,
       topics: z.array(topicSchema),
       stages: z.array(stageSchema).default([]),
+      trainer: trainerSchema,
     })
     .superRefine((value, ctx) => {
       for (const issue of crossFieldIssues(value, stages, stageSchema)) {
@@ -114,8 +157,30 @@ export function crossFieldIssues(
   stageSchema: z.ZodType<StageEntry> = buildStageSchema(stages),
 ): RuleIssue[] {
   const issues: RuleIssue[] = [];
-  checkTopology(salvage(raw, stageSchema), stages, (issue) => issues.push(issue));
+  const input = salvage(raw, stageSchema);
+  checkTopology(input, stages, (issue) => issues.push(issue));
+  checkTrainerTopics(isRecord(raw) ? raw.trainer : undefined, input.topics, (issue) => issues.push(issue));
   return issues;
+}
+
+/** The trainer snapshots curated examples only: each of its topics is declared and carries them. */
+function checkTrainerTopics(trainer: unknown, topics: RuleInput['topics'], report: (issue: RuleIssue) => void): void {
+  const names = isRecord(trainer) && Array.isArray(trainer.topics) ? trainer.topics : [];
+  const curated = topics.filter((t) => t.decl?.schema === RECORD_TYPES.CuratedExample).map((t) => t.name);
+  const choices = curated.length > 0 ? curated.join(', ') : `none yet: declare one with "schema: ${RECORD_TYPES.CuratedExample}"`;
+  names.forEach((name: unknown, i) => {
+    if (typeof name !== 'string') return; // a wrong type is zod's to report
+    const topic = topics.find((t) => t.name === name);
+    if (topic === undefined) {
+      report({ path: ['trainer', 'topics', i], problem: `unknown topic "${name}"`, hint: `use a declared curated topic (${choices})` });
+    } else if (topic.decl !== undefined && topic.decl.schema !== RECORD_TYPES.CuratedExample) {
+      report({
+        path: ['trainer', 'topics', i],
+        problem: `topic "${name}" carries ${topic.decl.schema ?? 'no schema'}, but the trainer reads ${RECORD_TYPES.CuratedExample}`,
+        hint: `use a curated topic (${choices})`,
+      });
+    }
+  });
 }
 
 /** Entries that parse on their own keep their data; broken ones still contribute their names. */

@@ -43,6 +43,9 @@ describe('the default topology', () => {
       'segments.seen': 'humpback.Segment',
       'segment.dlq': 'humpback.DeadLetter',
       'dedup.dlq': 'humpback.DeadLetter',
+      'backtranslate.dlq': 'humpback.DeadLetter',
+      'score.dlq': 'humpback.DeadLetter',
+      'tier-filter.dlq': 'humpback.DeadLetter',
     });
     expect(resolved.topics.every((t) => t.partitions === 4 && t.replicationFactor === 1)).toBe(true);
   });
@@ -74,15 +77,46 @@ describe('the default topology', () => {
         groupId: 'humpback.dedup',
         recordTypes: { input: 'humpback.Segment', output: 'humpback.Segment' },
       }),
+      expect.objectContaining({
+        name: 'backtranslate',
+        input: 'segments',
+        output: 'candidates',
+        dlq: 'backtranslate.dlq',
+        groupId: 'humpback.backtranslate',
+        sessionTimeoutMs: 120000,
+        recordTypes: { input: 'humpback.Segment', output: 'humpback.Candidate' },
+      }),
+      expect.objectContaining({
+        name: 'score',
+        input: 'candidates',
+        output: 'scored',
+        dlq: 'score.dlq',
+        groupId: 'humpback.score',
+        sessionTimeoutMs: 120000,
+        recordTypes: { input: 'humpback.Candidate', output: 'humpback.ScoredCandidate' },
+      }),
+      expect.objectContaining({
+        name: 'tier-filter',
+        input: 'scored',
+        output: 'curated.tier5',
+        dlq: 'tier-filter.dlq',
+        groupId: 'humpback.tier-filter',
+        extraOutputs: ['curated.tier5', 'curated.tier4'],
+        recordTypes: { input: 'humpback.ScoredCandidate', output: 'humpback.CuratedExample' },
+      }),
     ]);
     expect(resolved.stages[0].config.minChars).toBe(600);
+    // The LLM stages default to the embedded model: no endpoints in the default topology.
+    expect(resolved.stages[2].config.llm).toMatchObject({ embedded: { sequences: 4, contextSize: 4096 } });
+    expect(resolved.stages[2].config.llm).not.toHaveProperty('endpoints');
+    expect(resolved.stages[3].config).toMatchObject({ temperature: 0, parseRetries: 2, iteration: 1 });
     expect(resolved.clientId).toBe('humpback');
   });
 
   test('lint prints one ok line and exits 0', () => {
     const io = capture();
     expect(lintTopology(DEFAULT_FILE, io)).toBe(0);
-    expect(io.outLines).toEqual(['ok: 10 topics, 2 stages']);
+    expect(io.outLines).toEqual(['ok: 13 topics, 5 stages']);
     expect(io.errLines).toEqual([]);
   });
 });

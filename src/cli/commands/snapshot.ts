@@ -1,0 +1,109 @@
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { Registry } from 'prom-client';
+import { createKafka, resolveBrokers } from '../../kafka/brokers';
+import { createSerde } from '../../kafka/serde/avroSerde';
+import { ConfigError } from '../../runtime/errors';
+import { createLogger, type Logger } from '../../runtime/logger';
+import { loadTopology, resolveTopology } from '../../topology/loader';
+import type { SnapshotFormat } from '../../trainer/format';
+import { partitionEnds } from '../../trainer/kafkaOffsets';
+import type { Manifest } from '../../trainer/manifest';
+import { createTrainerMetrics } from '../../trainer/metrics';
+import { trainerSettings, type TrainerOverrides, type TrainerSettings } from '../../trainer/settings';
+import { snapshotNow } from '../../trainer/snapshotNow';
+import { TrainerConsumer } from '../../trainer/trainerConsumer';
+import { action } from '../fail';
+import { DEFAULT_TOPOLOGY, findTopologyFile } from '../topologyFile';
+
+interface SnapshotOptions {
+  topology: string;
+  tier?: string;
+  out?: string;
+  format?: SnapshotFormat;
+}
+
+/** `humpback snapshot` (one snapshot now, then exit) and `humpback trainer` (snapshots by the topology's policy). */
+export function registerSnapshotCommands(program: Command): void {
+  program
+    .command('snapshot')
+    .description('Write one snapshot folder of every curated example not in a snapshot yet (JSONL shards + manifest.json), then exit')
+    .option('--topology <file>', 'topology file', DEFAULT_TOPOLOGY)
+    .option('--tier <tiers>', 'snapshot these tiers, e.g. 5 or 5,4 (default: trainer.topics of the topology)')
+    .option('--out <dir>', 'snapshot folder (default: trainer.outDir)')
+    .addOption(new Option('--format <format>', 'line format (default: trainer.format)').choices(['chat', 'alpaca']))
+    .action(
+      action(async (opts: SnapshotOptions) => {
+        const logger = createLogger({ component: 'snapshot' });
+        const { settings, clientId } = load(opts.topology, { tiers: parseTiers(opts.tier), outDir: opts.out, format: opts.format });
+        const kafka = createKafka(await resolveBrokers(logger), clientId, logger);
+        const result = await snapshotNow({ kafka, serde: await createSerde(), settings, logger });
+        if (result.written === undefined) {
+          const why = result.recordsRead > 0 ? `${result.recordsRead} record(s) read, all in earlier snapshots` : 'no records since the last snapshot';
+          process.stdout.write(`nothing new to snapshot in ${settings.topics.join(', ')} (${why}); no folder written\n`);
+          return;
+        }
+        process.stdout.write(describe(result.written.dir, result.written.manifest));
+      }),
+    );
+
+  program
+    .command('trainer')
+    .description('Run the trainer consumer: snapshots by trainer.every until SIGTERM/SIGINT (never a partial snapshot)')
+    .option('--topology <file>', 'topology file', DEFAULT_TOPOLOGY)
+    .action(
+      action(async (opts: { topology: string }) => {
+        const logger = createLogger({ component: 'trainer' });
+        const { settings, clientId } = load(opts.topology, {});
+        if (settings.every === undefined) {
+          throw new ConfigError(`${opts.topology}: trainer.every is not set, so the trainer would never take a snapshot. Fix: add "every: { examples: 1000, minutes: 60 }" under trainer, or run \`humpback snapshot\``);
+        }
+        const kafka = createKafka(await resolveBrokers(logger), clientId, logger);
+        await runTrainer(kafka, settings, logger);
+      }),
+    );
+}
+
+async function runTrainer(kafka: ReturnType<typeof createKafka>, settings: TrainerSettings, logger: Logger): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await partitionEnds(admin, settings.topics).finally(() => admin.disconnect());
+  const trainer = new TrainerConsumer({ kafka, serde: await createSerde(), settings, logger, metrics: createTrainerMetrics(new Registry()) });
+  trainer.open(new Map([...ends].map(([key, e]) => [key, e.high])));
+  await trainer.run({ policy: true });
+  logger.info('trainer started', { group: settings.group, topics: settings.topics, outDir: settings.outDir, every: settings.every });
+  await new Promise<void>((resolve, reject) => {
+    const shutdown = (signal: string): void => {
+      logger.info('stopping: buffered records stay uncommitted and come again next start', { signal });
+      void trainer.stop().then(resolve, reject);
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    trainer.onCrash((err) => void trainer.stop().then(() => reject(err), reject));
+  });
+  logger.info('stopped cleanly');
+}
+
+function load(file: string, overrides: TrainerOverrides): { settings: TrainerSettings; clientId: string } {
+  const topology = loadTopology(findTopologyFile(file));
+  const resolved = resolveTopology(topology);
+  return { settings: trainerSettings(resolved, topology.trainer, overrides), clientId: resolved.clientId };
+}
+
+function parseTiers(value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  const tiers = value.split(',').map((t) => t.trim());
+  if (tiers.some((t) => !/^[1-5]$/.test(t))) throw new ConfigError(`--tier ${value}: expected tiers 1-5, e.g. --tier 5 or --tier 5,4`);
+  return tiers.map(Number);
+}
+
+/** What a person (or a script: the first line is the folder) needs to know about a new snapshot. */
+export function describe(dir: string, m: Manifest): string {
+  const tiers = Object.entries(m.counts.by_tier).map(([tier, n]) => `tier ${tier}: ${n}`).join(', ');
+  return [
+    dir,
+    `  examples ${m.counts.examples} (augmented ${m.counts.augmented}, seed ${m.counts.seed}); ${tiers || 'no tiers'}`,
+    `  records read ${m.counts.records}, duplicates dropped ${m.counts.duplicates_dropped}; iteration ${m.iteration}; format ${m.format}`,
+    `  files ${m.files.map((f) => `${f.path} (${f.lines} lines)`).join(', ')}; manifest ${path.join(dir, 'manifest.json')}`,
+  ].join('\n') + '\n';
+}

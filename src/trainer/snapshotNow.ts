@@ -1,0 +1,81 @@
+import type { Kafka } from 'kafkajs';
+import type { Serde } from '../kafka/serde/avroSerde';
+import { sleep } from '../runtime/backoff';
+import { ConfigError } from '../runtime/errors';
+import type { Logger } from '../runtime/logger';
+import { committedOffsets, partitionEnds } from './kafkaOffsets';
+import { splitPartitionKey } from './manifest';
+import type { TrainerMetrics } from './metrics';
+import type { TrainerSettings } from './settings';
+import type { WrittenSnapshot } from './snapshotWriter';
+import { TrainerConsumer } from './trainerConsumer';
+
+export interface SnapshotNowOptions {
+  kafka: Kafka;
+  serde: Serde;
+  settings: TrainerSettings;
+  logger: Logger;
+  metrics?: TrainerMetrics;
+  /** Give up waiting for the end offsets after this long without progress, and snapshot what was read. */
+  idleTimeoutMs?: number;
+}
+
+export interface SnapshotNowResult {
+  /** Undefined when nothing new was there (no folder is written for nothing). */
+  written?: WrittenSnapshot;
+  /** Records read past the last snapshot, duplicates included. */
+  recordsRead: number;
+}
+
+/**
+ * `humpback snapshot`: one snapshot of everything the trainer group has not snapshotted yet, read up
+ * to the end offsets the topics had when it started. Refuses while a trainer runs in the group: the
+ * two would split the partitions and each snapshot half.
+ */
+export async function snapshotNow(o: SnapshotNowOptions): Promise<SnapshotNowResult> {
+  const { settings, logger } = o;
+  const admin = o.kafka.admin();
+  await admin.connect();
+  let ends: Map<string, { low: number; high: number }>;
+  let committed: Map<string, number>;
+  try {
+    const { groups } = await admin.describeGroups([settings.group]);
+    const members = groups[0]?.members.length ?? 0;
+    if (members > 0) {
+      throw new ConfigError(
+        `consumer group ${settings.group} has ${members} active member(s): a trainer is running and takes snapshots itself. Fix: stop it first (a killed one leaves the group after trainer.sessionTimeoutMs, ${settings.sessionTimeoutMs} ms)`,
+      );
+    }
+    ends = await partitionEnds(admin, settings.topics);
+    committed = await committedOffsets(admin, settings.group, settings.topics);
+  } finally {
+    await admin.disconnect();
+  }
+
+  const trainer = new TrainerConsumer(o);
+  try {
+    const store = trainer.open(new Map([...ends].map(([key, e]) => [key, e.high])));
+    const behind = [...ends].filter(([key, { low, high }]) => {
+      const { topic, partition } = splitPartitionKey(key);
+      return Math.max(low, committed.get(key) ?? low, store.frontierOf(topic, partition) ?? 0) < high;
+    });
+    if (behind.length === 0) {
+      logger.info('nothing new to snapshot', { topics: settings.topics, group: settings.group });
+      return { recordsRead: 0 };
+    }
+    await trainer.run({ policy: false });
+    const idleMs = o.idleTimeoutMs ?? 60_000;
+    for (;;) {
+      if (behind.every(([key, { high }]) => (trainer.positions.get(key) ?? -1) >= high)) break;
+      if (Date.now() - trainer.lastProgressAt > idleMs) {
+        logger.warn('the end offsets were not reached; snapshotting what was read', { idleMs });
+        break;
+      }
+      await sleep(100);
+    }
+    const recordsRead = trainer.bufferedRecords;
+    return { written: await trainer.snapshot(), recordsRead };
+  } finally {
+    await trainer.stop();
+  }
+}
