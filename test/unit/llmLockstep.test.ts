@@ -24,8 +24,10 @@ function fakeSlots(n: number, scripts: Record<string, string>, failOn?: string) 
   const calls: Call[] = [];
   const resets: number[] = [];
   const state = Array.from({ length: n }, () => ({ script: '', pos: 0 }));
-  // Calls made in the same tick share a tick number: one "batch".
-  const bump = (): void => void setImmediate(() => (tick += 1));
+  // Calls made in the same synchronous run share a tick number: one "batch". A microtask, not
+  // setImmediate: on a loaded machine a 1 ms step timer can fire before the check phase, which
+  // merged two batches into one "tick" and failed the test.
+  const bump = (): void => queueMicrotask(() => (tick += 1));
   let scheduled = -1;
   const slots: SequenceSlot[] = state.map((st, i) => ({
     reset: async () => {
