@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
 import type { Logger } from '../runtime/logger';
+import { replaceFileAtomically } from '../util/durable';
 import { cacheDir } from '../util/paths';
 import { hasKnownExtension } from './detect';
 
@@ -25,19 +26,6 @@ export function watchStatePath(dir: string, topic: string): string {
   return path.join(cacheDir(), 'ingest', `${hash}.json`);
 }
 
-/** Write to a temp file, fsync, rename: a crash leaves the old state or the new one, never half. */
-function writeAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-}
 
 /** Which files of a folder were ingested, kept across restarts. */
 export class WatchState {
@@ -65,7 +53,7 @@ export class WatchState {
 
   add(rel: string, seen: Seen, now: Date = new Date()): void {
     this.state.files[rel] = { size: seen.size, mtimeMs: seen.mtimeMs, ingestedAt: now.toISOString() };
-    writeAtomic(this.file, JSON.stringify(this.state, null, 2) + '\n');
+    writeState(this.file, JSON.stringify(this.state, null, 2) + '\n');
   }
 
   get count(): number {
@@ -145,4 +133,10 @@ export async function watchFolder(o: WatchOptions): Promise<void> {
     for (const rel of candidates.keys()) if (!files.has(rel)) candidates.delete(rel);
     await sleep(o.intervalMs, o.signal);
   }
+}
+
+/** A crash leaves the old state or the new one, never half. */
+function writeState(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  replaceFileAtomically(file, text);
 }

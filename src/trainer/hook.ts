@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../runtime/errors';
 import type { Logger } from '../runtime/logger';
-import { replaceFileAtomically } from './durable';
+import { replaceFileAtomically } from '../util/durable';
 import type { Manifest } from './manifest';
 
 /**

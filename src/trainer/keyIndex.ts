@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../runtime/logger';
 import { decodePrefixes, encodePrefixes, KEY_BYTES } from './keys';
-import { fsyncPath } from './durable';
+import { fsyncPath } from '../util/durable';
 
 /**
  * `<outDir>/.index`: the 64-bit key prefixes of every example in the folder's snapshots, so a new

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../runtime/logger';
-import { fsyncPath, writeFileSynced } from './durable';
+import { fsyncPath, writeFileSynced } from '../util/durable';
 import { formatLine, type SnapshotFormat } from './format';
 import { HOOK_FILE, noHookRecord } from './hook';
 import { encodePrefixes } from './keys';
