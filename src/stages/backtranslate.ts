@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { from, mergeMap, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import type { LlmBackend } from '../llm/backend';
 import { backtranslatePromptVersion, buildBacktranslatePrompt, chooseSeeds, type BacktranslateMode } from '../llm/backtranslatePrompt';
@@ -107,17 +107,7 @@ export function backtranslateOperator(config: BacktranslateConfig, d: Backtransl
     return [{ key, value }];
   }
 
-  return mergeMap((segment: SegmentRecord) =>
-    from(
-      (async (): Promise<StageOutput<CandidateRecord>[]> => {
-        const key = contentKey(segment.segment_id, model, version, config.iteration);
-        const result = await d.once.run(key, () => write(segment, key));
-        if (result.kind === 'outputs') return result.outputs;
-        d.countFiltered('already-done');
-        return [];
-      })(),
-    ).pipe(mergeMap((outputs) => from(outputs))),
-  );
+  return d.once.operator((segment: SegmentRecord) => contentKey(segment.segment_id, model, version, config.iteration), write, d.countFiltered);
 }
 
 /** A relative seed file is looked up in the working directory, then in the project root (where the default lives). */

@@ -1,3 +1,4 @@
+import { from, mergeMap, type OperatorFunction } from 'rxjs';
 import type { StageContext, StageOutput } from './stage';
 import { KeySet, TopicKeySet } from './topicKeySet';
 
@@ -56,6 +57,28 @@ export class PaidOnce<Out> {
       if (this.recent.get(key) === started) this.recent.delete(key);
       throw err;
     }
+  }
+
+  /**
+   * The LLM stages' operator: each input's output key is known before the call; an input whose
+   * output was already produced emits nothing and counts as `already-done`.
+   */
+  operator<In>(
+    keyOf: (input: In) => string,
+    work: (input: In, key: string) => Promise<StageOutput<Out>[]>,
+    countFiltered: (reason: string) => void,
+  ): OperatorFunction<In, StageOutput<Out>> {
+    return mergeMap((input: In) =>
+      from(
+        (async (): Promise<StageOutput<Out>[]> => {
+          const key = keyOf(input);
+          const result = await this.run(key, () => work(input, key));
+          if (result.kind === 'outputs') return result.outputs;
+          countFiltered('already-done');
+          return [];
+        })(),
+      ).pipe(mergeMap((outputs) => from(outputs))),
+    );
   }
 
   private remember(key: string, outputs: Promise<StageOutput<Out>[]>): void {

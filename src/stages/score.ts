@@ -1,4 +1,4 @@
-import { from, mergeMap, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import type { LlmBackend } from '../llm/backend';
 import { llmConfigSchema } from '../llm/createBackend';
@@ -87,17 +87,7 @@ export function scoreOperator(config: ScoreConfig, d: ScoreDeps): OperatorFuncti
     }
   }
 
-  return mergeMap((c: CandidateRecord) =>
-    from(
-      (async (): Promise<StageOutput<ScoredCandidateRecord>[]> => {
-        const key = contentKey(c.candidate_id, model, SCORE_PROMPT_VERSION, config.iteration);
-        const result = await d.once.run(key, () => rate(c, key));
-        if (result.kind === 'outputs') return result.outputs;
-        d.countFiltered('already-done');
-        return [];
-      })(),
-    ).pipe(mergeMap((outputs) => from(outputs))),
-  );
+  return d.once.operator((c: CandidateRecord) => contentKey(c.candidate_id, model, SCORE_PROMPT_VERSION, config.iteration), rate, d.countFiltered);
 }
 
 /** Every answer the scorer gave, for the dead letter: what the model said is the evidence. */
