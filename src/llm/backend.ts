@@ -22,6 +22,18 @@ export interface LlmRequest {
   messages: ChatMessage[];
   sampling: SamplingParams;
   signal?: AbortSignal;
+  /**
+   * Constrain how the answer ends, for backends that can (`LlmBackend.constrains`): unless
+   * `satisfied(text)`, the backend appends `prefix` and lets the model pick one of `choices` (each
+   * one token after the prefix). Others ignore it, and the caller parses the free text as usual.
+   */
+  finalChoice?: FinalChoice;
+}
+
+export interface FinalChoice {
+  prefix: string;
+  choices: readonly string[];
+  satisfied(text: string): boolean;
 }
 
 export interface LlmResponse {
@@ -39,6 +51,8 @@ export interface LlmResponse {
 export interface LlmBackend {
   /** Stable id recorded with every output (e.g. `openai:http://host:8000/v1#Qwen2.5-7B` or `embedded:gemma-3-270m-q4_k_m`). */
   readonly id: string;
+  /** Whether `LlmRequest.finalChoice` is honoured (token-level constrained decoding). */
+  readonly constrains: boolean;
   complete(request: LlmRequest): Promise<LlmResponse>;
   close(): Promise<void>;
 }

@@ -14,8 +14,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { ChatHistoryItem, ChatWrapper, ControlledEvaluateInputItem, Llama, LlamaContext, LlamaModel, Token } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
-import type { ChatMessage, LlmBackend, LlmRequest, LlmResponse } from './backend';
-import { LockstepScheduler, type SequenceSlot, type TokenText } from './lockstepScheduler';
+import type { ChatMessage, FinalChoice, LlmBackend, LlmRequest, LlmResponse } from './backend';
+import { LockstepScheduler, type SequenceSlot, type TokenChoice, type TokenText } from './lockstepScheduler';
 import { ConfigError } from '../runtime/errors';
 import type { Logger } from '../runtime/logger';
 
@@ -81,18 +81,30 @@ function sequenceSlots(ctx: LlamaContext, n: number): SequenceSlot[] {
     const seq = ctx.getSequence();
     return {
       reset: () => seq.clearHistory(),
-      step: async (tokens, sampling) => {
+      step: async (tokens, sampling, allowed) => {
         const last = tokens.length - 1;
-        const input = tokens.map((t, i): ControlledEvaluateInputItem => (i === last ? [t as Token, { generateNext: { token: true, options: sampling } }] : (t as Token)));
-        const out = await seq.controlledEvaluate(input);
-        return out[last]?.next?.token ?? null;
+        // Constrained: the logits of the allowed tokens only; the most likely one is the answer.
+        const next = allowed ? { logits: { filter: { tokens: allowed as Token[] } } } : { token: true, options: sampling };
+        const input = tokens.map((t, i): ControlledEvaluateInputItem => (i === last ? [t as Token, { generateNext: next }] : (t as Token)));
+        const out = (await seq.controlledEvaluate(input))[last]?.next;
+        if (allowed) return argmax(out?.logits);
+        return out?.token ?? null;
       },
     };
   });
 }
 
+function argmax(logits: ReadonlyMap<Token, number> | undefined): Token | null {
+  let best: [Token, number] | undefined;
+  for (const entry of logits ?? []) if (!best || entry[1] > best[1]) best = entry;
+  return best?.[0] ?? null;
+}
+
 export class EmbeddedBackend implements LlmBackend {
   readonly id: string;
+  readonly constrains = true;
+  /** Token form of each final choice asked for so far (a stage asks for the same one every time). */
+  private readonly choiceTokens = new Map<string, TokenChoice | null>();
 
   private constructor(
     private readonly model: LlamaModel,
@@ -101,6 +113,7 @@ export class EmbeddedBackend implements LlmBackend {
     private readonly modelName: string,
     private readonly timeoutMs: number,
     private readonly dispose: () => Promise<void>,
+    private readonly logger?: Logger,
   ) {
     this.id = `embedded:${modelName}`;
   }
@@ -138,7 +151,7 @@ export class EmbeddedBackend implements LlmBackend {
         await m.dispose();
         await release();
       };
-      return new EmbeddedBackend(m, wrapper, schedulers, name, opts.timeoutMs, dispose);
+      return new EmbeddedBackend(m, wrapper, schedulers, name, opts.timeoutMs, dispose, log);
     } catch (err) {
       for (const c of ctxs) await c.dispose().catch(() => undefined);
       await model?.dispose().catch(() => undefined);
@@ -154,6 +167,29 @@ export class EmbeddedBackend implements LlmBackend {
     );
     if (messages[messages.length - 1]?.role !== 'assistant') history.push({ type: 'model', response: [] });
     return this.wrapper.generateContextState({ chatHistory: history }).contextText.tokenize(this.model.tokenizer);
+  }
+
+  /**
+   * The choice as tokens: the tokens `prefix + choice` share, then exactly one token per choice.
+   * A choice the tokenizer cannot express that way is not constrained (logged once), never guessed.
+   */
+  private tokenChoice(choice: FinalChoice): TokenChoice | undefined {
+    const key = JSON.stringify([choice.prefix, choice.choices]);
+    if (!this.choiceTokens.has(key)) {
+      const spelled = choice.choices.map((c) => this.model.tokenize(choice.prefix + c));
+      const shared = spelled.reduce((n, ts) => {
+        let k = 0;
+        while (k < n && ts[k] === spelled[0][k]) k++;
+        return k;
+      }, spelled[0]?.length ?? 0);
+      const single = spelled.length > 0 && spelled.every((ts) => ts.length === shared + 1);
+      if (!single) this.logger?.warn('final choice not constrained: a choice is not one token after the prefix', { prefix: choice.prefix, choices: choice.choices });
+      const value = single ? { prefix: spelled[0].slice(0, shared), choices: spelled.map((ts) => ts[shared]), satisfied: choice.satisfied } : null;
+      this.choiceTokens.set(key, value);
+    }
+    const cached = this.choiceTokens.get(key);
+    // `satisfied` is the caller's (the stage's own parser); the tokens are what is cached.
+    return cached ? { ...cached, satisfied: choice.satisfied } : undefined;
   }
 
   /** Sequences generated per decode step so far (1 = no batching happened). */
@@ -177,6 +213,7 @@ export class EmbeddedBackend implements LlmBackend {
       temperature: sampling.temperature,
       topP: sampling.topP,
       seed: sampling.seed,
+      finalChoice: request.finalChoice && this.tokenChoice(request.finalChoice),
       timeoutMs,
       signal: request.signal,
     });

@@ -31,6 +31,7 @@ export async function acquireEmbedded(opts: EmbeddedBackendOptions): Promise<Llm
   let closed = false;
   return {
     id: backend.id,
+    constrains: backend.constrains,
     complete: (request: LlmRequest): Promise<LlmResponse> => backend.completeWithin(request, timeoutMs),
     close: async () => {
       if (closed) return;

@@ -42,6 +42,7 @@ interface Waiter {
 
 export class EndpointPool implements LlmBackend {
   readonly id: string;
+  readonly constrains: boolean;
   private readonly states: EndpointState[];
   private readonly waiters: Waiter[] = [];
   private rr = 0;
@@ -51,6 +52,7 @@ export class EndpointPool implements LlmBackend {
     if (members.length === 0) throw new RangeError('an endpoint pool needs at least one endpoint');
     const ids = [...new Set(members.map((m) => m.backend.id))];
     this.id = ids.length === 1 ? ids[0] : `pool:${ids.join('|')}`;
+    this.constrains = members.every((m) => m.backend.constrains);
     this.states = members.map((member) => ({
       member,
       limit: new AdaptiveLimit({ max: member.maxConcurrency, holdMs: opts.overloadHoldMs, now: opts.now }),

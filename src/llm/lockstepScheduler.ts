@@ -9,6 +9,10 @@
  * Each job stops at end-of-generation, a stop string, its token cap, the context's end, or its
  * deadline (timeoutMs from submission, queueing included; then it fails with a RetriableError):
  * a request cannot run forever.
+ * A job may end with a forced choice (`finalChoice`): when its free text does not already satisfy
+ * the caller, the prefix tokens are appended and the next token is the model's most likely one among
+ * the allowed tokens (e.g. `Score:` then one of the digits 1-5). This is constrained decoding of the
+ * last line, not a guess: the model still decides which allowed token follows its own text.
  * The model is behind two small interfaces so this logic is unit-tested without a model.
  */
 import { PoisonRecordError, RetriableError } from '../runtime/errors';
@@ -22,8 +26,11 @@ export interface StepSampling {
 export interface SequenceSlot {
   /** Forget the previous job's tokens. */
   reset(): Promise<void>;
-  /** Evaluate `tokens` (a prompt, or the last sampled token) and sample the next token; null if none. */
-  step(tokens: readonly number[], sampling: StepSampling): Promise<number | null>;
+  /**
+   * Evaluate `tokens` (a prompt, or the last sampled token) and sample the next token; null if none.
+   * With `allowed`, return the allowed token the model rates most likely instead of sampling.
+   */
+  step(tokens: readonly number[], sampling: StepSampling, allowed?: readonly number[]): Promise<number | null>;
 }
 
 export interface TokenText {
@@ -40,6 +47,14 @@ export interface GenerationJob {
   seed?: number;
   timeoutMs: number;
   signal?: AbortSignal;
+  finalChoice?: TokenChoice;
+}
+
+/** A forced last step: `prefix` tokens, then one of `choices`, unless `satisfied` says the free text already suffices. */
+export interface TokenChoice {
+  prefix: readonly number[];
+  choices: readonly number[];
+  satisfied(text: string): boolean;
 }
 
 export interface GenerationResult {
@@ -56,6 +71,8 @@ interface Running {
   pending: readonly number[];
   fresh: boolean;
   seed: number;
+  /** Set once the free text is done and the forced choice is being evaluated. */
+  freeText?: string;
   resolve(r: GenerationResult): void;
   reject(e: unknown): void;
 }
@@ -82,7 +99,7 @@ export class LockstepScheduler {
 
   generate(job: GenerationJob): Promise<GenerationResult> {
     if (this.closed) return Promise.reject(new RetriableError('embedded model is closed'));
-    if (job.prompt.length + 1 > this.opts.contextSize) {
+    if (job.prompt.length + 1 + choiceReserve(job) > this.opts.contextSize) {
       return Promise.reject(
         new PoisonRecordError('llm.prompt-too-long', `prompt has ${job.prompt.length} tokens but the embedded context holds ${this.opts.contextSize}: raise llm.embedded.contextSize or shorten the input`),
       );
@@ -135,7 +152,12 @@ export class LockstepScheduler {
       this.stats.steps += 1;
       this.stats.sequenceSteps += stepping.length;
       // Submitted in index order within one tick: one batch, one ubatch (see the module comment).
-      const results = await Promise.allSettled(stepping.map((i) => this.slots[i].step(this.busy[i]!.pending, this.sampling(this.busy[i]!))));
+      const results = await Promise.allSettled(
+        stepping.map((i) => {
+          const r = this.busy[i]!;
+          return this.slots[i].step(r.pending, this.sampling(r), r.freeText === undefined ? undefined : r.job.finalChoice?.choices);
+        }),
+      );
       stepping.forEach((i, k) => this.advance(i, results[k]));
     }
   }
@@ -168,15 +190,32 @@ export class LockstepScheduler {
     const r = this.busy[i]!;
     if (result.status === 'rejected') return this.finish(i, new RetriableError(`embedded generation failed: ${String(result.reason)}`, { cause: result.reason }));
     const token = result.value;
-    if (token === null || this.text.isEndOfGeneration(token)) return this.finish(i, this.result(r, 'stop'));
+    if (r.freeText !== undefined) return this.finishChoice(i, r, token);
+    if (token === null || this.text.isEndOfGeneration(token)) return this.endFree(i, r, 'stop', this.text.detokenize(r.out), []);
     r.out.push(token);
     r.pending = [token];
     const text = this.text.detokenize(r.out);
     const cut = firstStop(text, r.job.stop ?? []);
-    if (cut !== undefined) return this.finish(i, { ...this.result(r, 'stop'), text: text.slice(0, cut) });
-    if (r.out.length >= r.job.maxTokens || r.job.prompt.length + r.out.length >= this.opts.contextSize) return this.finish(i, this.result(r, 'length', text));
+    if (cut !== undefined) return this.endFree(i, r, 'stop', text.slice(0, cut), [token]);
+    const reserve = choiceReserve(r.job);
+    if (r.out.length + reserve >= r.job.maxTokens || r.job.prompt.length + r.out.length + reserve >= this.opts.contextSize) return this.endFree(i, r, 'length', text, [token]);
     const problem = this.closed ? new RetriableError('embedded model closed') : this.expired(r);
     if (problem) this.finish(i, problem);
+  }
+
+  /** The free text is done: finish, or go on to the forced choice after the tokens not yet evaluated. */
+  private endFree(i: number, r: Running, finishReason: 'stop' | 'length', text: string, unevaluated: readonly number[]): void {
+    const choice = r.job.finalChoice;
+    if (!choice || choice.satisfied(text)) return this.finish(i, this.result(r, finishReason, text));
+    r.freeText = text;
+    r.pending = [...unevaluated, ...choice.prefix];
+  }
+
+  private finishChoice(i: number, r: Running, token: number | null): void {
+    const choice = r.job.finalChoice!;
+    if (token === null || !choice.choices.includes(token)) return this.finish(i, this.result(r, 'stop', r.freeText));
+    const forced = [...choice.prefix, token];
+    this.finish(i, { text: r.freeText + this.text.detokenize(forced), tokensIn: r.job.prompt.length, tokensOut: r.out.length + forced.length, finishReason: 'stop' });
   }
 
   private result(r: Running, finishReason: 'stop' | 'length', text = this.text.detokenize(r.out)): GenerationResult {
@@ -194,6 +233,11 @@ export class LockstepScheduler {
 
 function isResult(x: unknown): x is GenerationResult {
   return typeof x === 'object' && x !== null && 'finishReason' in x && 'tokensOut' in x;
+}
+
+/** Tokens kept free for the forced choice, so it fits within maxTokens and the context. */
+function choiceReserve(job: GenerationJob): number {
+  return job.finalChoice ? job.finalChoice.prefix.length + 1 : 0;
 }
 
 function firstStop(text: string, stops: readonly string[]): number | undefined {

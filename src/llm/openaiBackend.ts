@@ -41,6 +41,8 @@ type FinishReason = LlmResponse['finishReason'];
 
 export class OpenAiBackend implements LlmBackend {
   readonly id: string;
+  /** Chat APIs have no portable token-level constraint; the caller parses the free text. */
+  readonly constrains = false;
   private readonly client: OpenAI;
   private readonly api: 'chat' | 'completions';
   private readonly apiKey: string;

@@ -29,6 +29,12 @@ export const configSchema = z.object({
   retryTemperature: z.number().min(0).max(2).default(0.7),
   /** Room for a brief rationale and the score line; an answer cut off before it is re-sampled. */
   maxTokens: z.number().int().min(8).max(4096).default(256),
+  /**
+   * On backends that can constrain decoding (embedded): when the free answer has no valid score
+   * line, append "Score:" and let the model pick the most likely of 1-5 (the rating is still the
+   * model's). Small models often never write the line by themselves; servers ignore this.
+   */
+  constrainScoreLine: z.boolean().default(true),
   /** Re-samples of an unparseable answer before the record is dead-lettered. */
   parseRetries: z.number().int().min(0).max(10).default(2),
   /** Scorer iteration: 1 = seed model M0, 2 = M1 (part of the scored id). */
@@ -45,6 +51,9 @@ export interface ScoreDeps {
   signal?: AbortSignal;
 }
 
+/** The score line as a constrained ending: the same `Score: N` the parser reads. */
+const SCORE_LINE_CHOICE = { prefix: '\nScore:', choices: [' 1', ' 2', ' 3', ' 4', ' 5'] };
+
 export function scoreOperator(config: ScoreConfig, d: ScoreDeps): OperatorFunction<CandidateRecord, StageOutput<ScoredCandidateRecord>> {
   const model = modelIdOf(d.backend.id);
 
@@ -53,13 +62,15 @@ export function scoreOperator(config: ScoreConfig, d: ScoreDeps): OperatorFuncti
     const answers: string[] = [];
     for (let attempt = 1; ; attempt++) {
       const temperature = attempt === 1 ? config.temperature : Math.max(config.temperature, config.retryTemperature);
+      const untrusted = [c.instruction, c.output];
       const res = await d.backend.complete({
         messages,
         sampling: { temperature, topP: config.topP, maxTokens: config.maxTokens, seed: seedOf(key, attempt - 1) },
         signal: d.signal,
+        finalChoice: config.constrainScoreLine ? { ...SCORE_LINE_CHOICE, satisfied: (text) => parseScore(text, untrusted).ok } : undefined,
       });
       answers.push(res.text);
-      const parsed = parseScore(res.text, [c.instruction, c.output]);
+      const parsed = parseScore(res.text, untrusted);
       if (!parsed.ok) {
         if (attempt <= config.parseRetries) continue;
         throw new PoisonRecordError(parsed.reason, `no usable score after ${attempt} answer(s): ${parsed.message}`, { detail: rawAnswers(answers) });

@@ -9,6 +9,8 @@ import type { StageDefinition, StageOutput } from './stage';
  * Tiers are thresholds, not bands: a pair goes to every tier whose minScore it reaches, so by
  * default a score-5 pair lands in curated.tier5 (A5) and curated.tier4 (A4 = score >= 4), like the
  * paper's nested sets. A pair below every tier is dropped and counted as `below-tiers`.
+ * Tier counts are the runtime's produced counter per tier topic, counted once the broker has
+ * acknowledged them: humpback_records_produced_total{stage="tier-filter",topic="curated.tier5"}.
  */
 const tierSchema = z.strictObject({
   name: z.string().min(1),
@@ -41,8 +43,6 @@ export type TierFilterConfig = z.infer<typeof configSchema>;
 export interface TierFilterDeps {
   now: () => number;
   countFiltered: (reason: string) => void;
-  /** Called once per example routed to a tier (tier count metrics hook in here). */
-  onRouted?: (tier: Tier) => void;
 }
 
 export function tierFilterOperator(config: TierFilterConfig, d: TierFilterDeps): OperatorFunction<ScoredCandidateRecord, StageOutput<CuratedExampleRecord>> {
@@ -52,7 +52,6 @@ export function tierFilterOperator(config: TierFilterConfig, d: TierFilterDeps):
     const curatedAt = d.now();
     return from(
       reached.map((tier): StageOutput<CuratedExampleRecord> => {
-        d.onRouted?.(tier);
         // The tier is part of the id: the same pair in two tier topics is two examples, each stable across replays.
         const key = contentKey(s.scored_id, tier.minScore);
         return {
@@ -87,6 +86,5 @@ export const tierFilterStage: StageDefinition<typeof configSchema.shape, ScoredC
   configSchema,
   recordTypes: () => ({ input: 'humpback.ScoredCandidate', output: 'humpback.CuratedExample' }),
   extraOutputTopics: (config) => config.tiers.map((t) => t.topic),
-  // Tier counts as metrics (issue 6) go in through onRouted.
   create: (config, ctx) => tierFilterOperator(config, { now: ctx.now, countFiltered: ctx.countFiltered }),
 };

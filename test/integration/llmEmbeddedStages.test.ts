@@ -2,7 +2,8 @@
  * The real embedded model (gemma-3-270m, CPU) through `humpback backtranslate` then `humpback score`,
  * offline, on three sample segments cut by `humpback segment samples/corpus`. node-llama-cpp is
  * ESM-only, so jest cannot load it in-process: everything runs as CLI child processes over dist/.
- * A tiny model rarely writes the Score line: the test accepts a parsed score or a counted parse failure.
+ * A tiny model rarely writes the Score line by itself (0 of 18 sample pairs in 3 tries each); with the
+ * default constrained score line (the model picks the digit after a forced "Score:") every pair parses.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,7 +25,7 @@ beforeAll(async () => {
   if (fetched.code !== 0) throw new Error(`humpback model fetch failed:\n${fetched.stderr}`);
 }, 600_000);
 
-it('writes non-empty instructions and then either parses a score or counts a parse failure', async () => {
+it('writes non-empty instructions, then a parsed score for every pair with the constrained score line', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embedded-stages-'));
   const segmented = await runCli(['segment', path.join(ROOT, 'samples', 'corpus')]);
   expect(segmented.code).toBe(0);
@@ -35,7 +36,7 @@ it('writes non-empty instructions and then either parses a score or counts a par
   const topology = fs
     .readFileSync(path.join(ROOT, 'topologies', 'humpback.yaml'), 'utf8')
     .replace(/parseRetries: \d+/, 'parseRetries: 1')
-    .replace(/maxTokens: 256/, 'maxTokens: 128');
+    .replace(/maxTokens: 256/, 'maxTokens: 64');
   fs.writeFileSync(path.join(dir, 'topology.yaml'), topology);
   const env = { HUMPBACK_LOG_LEVEL: 'warn', HUMPBACK_LLM_BASE_URL: '' };
 
@@ -56,13 +57,13 @@ it('writes non-empty instructions and then either parses a score or counts a par
   const sc = await runCli(['score', '--topology', path.join(dir, 'topology.yaml'), path.join(dir, 'candidates.jsonl')], env);
   const s = summary(sc.stderr, 'score');
   expect(s.read).toBe(candidates.length);
-  expect(s.wrote + s.failed).toBe(candidates.length);
-  expect(sc.code).toBe(s.failed > 0 ? 2 : 0);
-  for (const scored of lines(sc.stdout).map((l) => JSON.parse(l) as ScoredCandidateRecord)) {
-    expect(scored.score).toBeGreaterThanOrEqual(1);
-    expect(scored.score).toBeLessThanOrEqual(5);
+  expect(s).toMatchObject({ wrote: candidates.length, failed: 0 });
+  expect(sc.code).toBe(0);
+  const scored = lines(sc.stdout).map((l) => JSON.parse(l) as ScoredCandidateRecord);
+  for (const r of scored) {
+    expect([1, 2, 3, 4, 5]).toContain(r.score);
+    expect(r.scorer_model).toBe('gemma-3-270m-q4_k_m');
+    expect(r.attempts).toBe(1);
   }
-  // Each failure is reported with its line and parse reason.
-  expect(lines(sc.stderr).filter((l) => /candidates\.jsonl:\d+: score\.(missing|out-of-range): /.test(l))).toHaveLength(s.failed);
-  process.stdout.write(`embedded: ${candidates.length}/3 instructions (${candidates.map((c) => JSON.stringify(c.instruction)).join(', ')}); scores parsed ${s.wrote}/${candidates.length}\n`);
+  process.stdout.write(`embedded: ${candidates.length}/3 instructions (${candidates.map((c) => JSON.stringify(c.instruction)).join(', ')}); scores ${scored.map((r) => r.score).join(',')}\n`);
 }, 600_000);

@@ -90,11 +90,12 @@ const produceSegments = (t: Topo, ns: number[]) =>
   produceRecords(kafka, serde, t.topics.segments, 'humpback.Segment', ns.map((n) => segment(n)).map((value) => ({ key: value.segment_id, value })));
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 
-async function filtered(registry: Registry, stage: string, reason: string): Promise<number> {
-  const metric = registry.getSingleMetric(METRIC.recordsFiltered.name);
+async function metricSum(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
+  const metric = registry.getSingleMetric(name);
   const values = metric ? (await metric.get()).values : [];
-  return values.filter((v) => v.labels.stage === stage && v.labels.reason === reason).reduce((n, v) => n + v.value, 0);
+  return values.filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want)).reduce((n, v) => n + v.value, 0);
 }
+const filtered = (registry: Registry, stage: string, reason: string) => metricSum(registry, METRIC.recordsFiltered.name, { stage, reason });
 
 /** Every partition of `topic` committed by the group up to its end (an empty partition counts). */
 async function committedToEnd(groupId: string, topic: string): Promise<boolean> {
@@ -148,6 +149,9 @@ it('segments -> candidates -> scored -> curated tier topics, exact counts per to
   });
   expect(await filtered(registry, 'bt', 'instruction.empty')).toBe(N - kept.length);
   expect(await filtered(registry, 'tiers', 'below-tiers')).toBe(byScore(2) + byScore(3));
+  // Tier counts as metrics: the produced counter per tier topic.
+  expect(await metricSum(registry, METRIC.recordsProduced.name, { stage: 'tiers', topic: t.topics.tier5 })).toBe(byScore(0));
+  expect(await metricSum(registry, METRIC.recordsProduced.name, { stage: 'tiers', topic: t.topics.tier4 })).toBe(byScore(0) + byScore(1));
   expect(server.requests.length - before).toBe(N + (kept.length - byScore(4)) + 3 * byScore(4));
 
   // The dead letters carry the scorer's raw answers.

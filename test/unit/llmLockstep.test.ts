@@ -17,6 +17,7 @@ interface Call {
   slot: number;
   tokens: readonly number[];
   sampling: StepSampling;
+  allowed?: readonly number[];
 }
 
 function fakeSlots(n: number, scripts: Record<string, string>, failOn?: string) {
@@ -34,18 +35,20 @@ function fakeSlots(n: number, scripts: Record<string, string>, failOn?: string) 
       resets.push(i);
       st.pos = -1;
     },
-    step: async (tokens, sampling) => {
+    step: async (tokens, sampling, allowed) => {
       if (scheduled !== tick) {
         scheduled = tick;
         bump();
       }
-      calls.push({ tick, slot: i, tokens, sampling });
+      calls.push({ tick, slot: i, tokens, sampling, allowed });
       if (st.pos === -1) {
         st.script = scripts[String.fromCharCode(tokens[0])] ?? '';
         st.pos = 0;
       }
       await new Promise((r) => setTimeout(r, 1));
       if (failOn !== undefined && st.script === failOn) throw new Error('decode failed');
+      // Constrained step: this fake model "prefers" the second-to-last allowed token.
+      if (allowed) return allowed[allowed.length - 2];
       if (!st.script) return 'x'.charCodeAt(0); // never ends by itself
       const c = st.script[st.pos++];
       return c === undefined ? EOG : c.charCodeAt(0);
@@ -176,5 +179,40 @@ describe('LockstepScheduler', () => {
     await expect(running).rejects.toThrow(RetriableError);
     await closing;
     await expect(s.generate(job('a'))).rejects.toThrow(/closed/);
+  });
+
+  describe('forced final choice', () => {
+    const digits = enc('12345');
+    const scoreChoice = (satisfied = (t: string) => /Score: [1-5]$/.test(t)) => ({ prefix: enc('\nScore: '), choices: digits, satisfied });
+
+    it('appends the prefix after the free text and takes the allowed token the model prefers', async () => {
+      const { slots, calls } = fakeSlots(1, { q: 'Clear and complete.' });
+      const r = await new LockstepScheduler(slots, codec, { contextSize: 512 }).generate(job('q', { finalChoice: scoreChoice() }));
+      expect(r).toMatchObject({ text: 'Clear and complete.\nScore: 4', finishReason: 'stop', tokensOut: 'Clear and complete.'.length + 'Score: 4'.length + 1 });
+      const last = calls[calls.length - 1];
+      expect(last.allowed).toEqual(digits);
+      expect(codec.detokenize(last.tokens)).toBe('\nScore: '); // after end-of-generation nothing else is pending
+      expect(calls.filter((c) => c.allowed).length).toBe(1);
+    });
+
+    it('leaves an answer that already satisfies the caller alone', async () => {
+      const { slots, calls } = fakeSlots(1, { q: 'Fine.\nScore: 5' });
+      const r = await new LockstepScheduler(slots, codec, { contextSize: 512 }).generate(job('q', { finalChoice: scoreChoice() }));
+      expect(r.text).toBe('Fine.\nScore: 5');
+      expect(calls.some((c) => c.allowed)).toBe(false);
+    });
+
+    it('keeps room for the forced tokens within maxTokens, evaluating the last sampled token first', async () => {
+      const { slots, calls } = fakeSlots(1, {});
+      const r = await new LockstepScheduler(slots, codec, { contextSize: 512 }).generate(job('z', { maxTokens: 20, finalChoice: scoreChoice() }));
+      expect(r.tokensOut).toBeLessThanOrEqual(20);
+      expect(r.text).toMatch(/^x+\nScore: 4$/);
+      expect(codec.detokenize(calls[calls.length - 1].tokens)).toBe('x\nScore: ');
+    });
+
+    it('refuses a prompt that leaves no room for the forced tokens', async () => {
+      const { slots } = fakeSlots(1, {});
+      await expect(new LockstepScheduler(slots, codec, { contextSize: 10 }).generate(job('abc', { finalChoice: scoreChoice() }))).rejects.toThrow(PoisonRecordError);
+    });
   });
 });

@@ -10,6 +10,7 @@ const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms)
 
 /** A backend double that records concurrency and can be told to fail. */
 class FakeBackend implements LlmBackend {
+  readonly constrains = false;
   inFlight = 0;
   maxInFlight = 0;
   calls = 0;

@@ -1,8 +1,11 @@
-import type { CandidateRecord } from '../../src/records/types';
+import type { CandidateRecord, ScoredCandidateRecord } from '../../src/records/types';
 import { SCORE_PROMPT_VERSION } from '../../src/llm/scorePrompt';
 import { processRecord } from '../../src/runtime/processRecord';
 import { contentKey } from '../../src/stages/contentKey';
-import { configSchema, scoreStage } from '../../src/stages/score';
+import type { LlmBackend, LlmRequest } from '../../src/llm/backend';
+import { KeySet } from '../../src/stages/topicKeySet';
+import { PaidOnce } from '../../src/stages/paidOnce';
+import { configSchema, scoreOperator, scoreStage } from '../../src/stages/score';
 import { HOSTILE, startFakeOpenAiServer, type FakeAction, type FakeOpenAiServer } from '../helpers/fakeOpenAiServer';
 import { fakeLlm, lastUserTurn, stoppableContext } from '../helpers/llmStages';
 import { sampleCandidate } from '../helpers/sampleRecords';
@@ -156,5 +159,58 @@ describe('score stage', () => {
     m1.stop();
     expect(rescored).toMatchObject({ ok: true, outputs: [{ value: { scorer_model: 'humpback-m1', iteration: 2 } }] });
     expect(server.requests).toHaveLength(2);
+  });
+
+  describe('constrained score line (backends that constrain decoding, e.g. embedded)', () => {
+    /** A backend double that rambles without a Score line and, when asked, ends with the prefix and its favourite choice. */
+    function constrainingBackend(favourite: number): LlmBackend & { requests: LlmRequest[] } {
+      const requests: LlmRequest[] = [];
+      return {
+        id: 'embedded:tiny',
+        constrains: true,
+        requests,
+        async complete(req) {
+          requests.push(req);
+          let text = 'The answer explains lists.';
+          const choice = req.finalChoice;
+          if (choice && !choice.satisfied(text)) text += choice.prefix + choice.choices[favourite - 1];
+          return { text, tokensIn: 10, tokensOut: 5, model: 'tiny', finishReason: 'stop' };
+        },
+        close: async () => undefined,
+      };
+    }
+    const run = async (backend: LlmBackend, options: Record<string, unknown>) => {
+      const ctx = stoppableContext('score');
+      const once = new PaidOnce<ScoredCandidateRecord>(new KeySet(), { emittedIsFinal: false });
+      const op = scoreOperator(configSchema.parse({ llm: fakeLlm(server), ...options }), { backend, once, now: () => 1, countFiltered: ctx.ctx.countFiltered });
+      return processRecord(op, candidate(`k-${Math.random()}`), { retries: 0 });
+    };
+
+    it('asks for "Score:" + one of 1-5 and reads the rating the model chose, in one call', async () => {
+      const backend = constrainingBackend(4);
+      expect(await run(backend, {})).toMatchObject({ ok: true, outputs: [{ value: { score: 4, attempts: 1, rationale: 'The answer explains lists.' } }] });
+      expect(backend.requests).toHaveLength(1);
+      const choice = backend.requests[0].finalChoice!;
+      expect(choice.choices).toEqual([' 1', ' 2', ' 3', ' 4', ' 5']);
+      // "satisfied" is the parser itself: a valid last line needs no forcing, an out-of-range one does.
+      expect(choice.satisfied('Fine.\nScore: 3')).toBe(true);
+      expect(choice.satisfied('Fine.\nScore: 10')).toBe(false);
+    });
+
+    it('a segment saying "Score: 5" does not count as the answer already having a score line', async () => {
+      const backend = constrainingBackend(2);
+      const ctx = stoppableContext('score');
+      const once = new PaidOnce<ScoredCandidateRecord>(new KeySet(), { emittedIsFinal: false });
+      const op = scoreOperator(configSchema.parse({ llm: fakeLlm(server) }), { backend, once, now: () => 1, countFiltered: ctx.ctx.countFiltered });
+      await processRecord(op, candidate('echo', { output: 'Lists.\nScore: 5' }), { retries: 0 });
+      expect(backend.requests[0].finalChoice!.satisfied('Echo:\nLists.\nScore: 5')).toBe(false);
+    });
+
+    it('constrainScoreLine: false sends free requests; the rambling answer is dead-lettered after the re-samples', async () => {
+      const backend = constrainingBackend(4);
+      expect(await run(backend, { constrainScoreLine: false })).toMatchObject({ ok: false, reason: 'score.missing' });
+      expect(backend.requests).toHaveLength(3);
+      expect(backend.requests.every((r) => r.finalChoice === undefined)).toBe(true);
+    });
   });
 });
