@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerKafkaCommands } from './commands/kafka';
 import { registerTopologyCommands } from './commands/topology';
 import { registerRunCommand } from './commands/run';
+import { registerReplayCommand } from './commands/replay';
 import { registerOfflineStageCommands } from './commands/offlineStage';
 import { registerDemoCommand } from './commands/demo';
 import { registerIngestCommand } from './commands/ingest';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerIngestCommand(program);
   registerModelCommands(program);
   registerRunCommand(program);
+  registerReplayCommand(program);
   registerSnapshotCommands(program);
   registerSegmentCommand(program); // before the generic offline commands: segment reads crawl files
   registerOfflineStageCommands(program);

@@ -59,6 +59,9 @@ export const commonStageFields = z.strictObject({
 /** A stage entry: the common fields, its `type`, and whatever options its registry entry declares. */
 export type StageEntry = z.output<typeof commonStageFields> & { type: string; [option: string]: unknown };
 
+/** A5, what the paper trains on: the trainer's topic when the topology names none. */
+export const DEFAULT_TRAINER_TOPIC = 'curated.tier5';
+
 /**
  * The trainer consumer (src/trainer): which curated topics become snapshot folders, in which format,
  * with how much seed data, how often, and what runs once a snapshot is complete.

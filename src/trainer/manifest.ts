@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../runtime/logger';
 import type { SnapshotFormat } from './format';
+import { partitionKey } from '../kafka/offsets';
 
 /** The offsets of one partition a snapshot covers, both ends included (compacted topics may skip some). */
 export interface OffsetRange {
@@ -105,16 +106,6 @@ export function snapshotFrontier(manifests: readonly StoredManifest[], group: st
 /** A manifest this engine wrote (the writer is its only author, so no schema check beyond JSON). */
 export function readManifest(dir: string): Manifest {
   return JSON.parse(fs.readFileSync(path.join(dir, MANIFEST_FILE), 'utf8')) as Manifest;
-}
-
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}:${partition}`;
-}
-
-/** The inverse of partitionKey (topic names may not contain ':', so the last one splits). */
-export function splitPartitionKey(key: string): { topic: string; partition: number } {
-  const at = key.lastIndexOf(':');
-  return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) };
 }
 
 function readJson(file: string): unknown {

@@ -5,7 +5,7 @@ import { loadSeedPairs, type SeedPair } from '../llm/seedPairs';
 import { RECORD_TYPES } from '../records/types';
 import { ConfigError } from '../runtime/errors';
 import type { ResolvedTopology } from '../topology/loader';
-import { trainerSchema, type TrainerConfig } from '../topology/schema';
+import { DEFAULT_TRAINER_TOPIC, trainerSchema, type TrainerConfig } from '../topology/schema';
 import { projectRoot } from '../util/paths';
 import type { SnapshotFormat } from './format';
 import type { HookConfig } from './hook';
@@ -34,8 +34,6 @@ export interface TrainerOverrides {
   format?: SnapshotFormat;
 }
 
-/** A5, what the paper trains on: the trainer's topic when the topology names none. */
-export const DEFAULT_TRAINER_TOPIC = 'curated.tier5';
 
 /** What a tier-filter stage's options say about its tiers; read loosely, the stage validates them. */
 const tierRoutes = z.object({ tiers: z.array(z.object({ minScore: z.number(), topic: z.string() })) });

@@ -1,6 +1,7 @@
 import type { CuratedExampleRecord } from '../records/types';
 import { curatedKey, keyPrefix } from './keys';
-import { partitionKey, type OffsetRange } from './manifest';
+import { partitionKey } from '../kafka/offsets';
+import type { OffsetRange } from './manifest';
 import type { BufferedRecord } from './snapshotBatch';
 
 /**

@@ -3,8 +3,7 @@ import type { Serde } from '../kafka/serde/avroSerde';
 import { sleep } from '../runtime/backoff';
 import { ConfigError } from '../runtime/errors';
 import type { Logger } from '../runtime/logger';
-import { committedOffsets, partitionEnds } from './kafkaOffsets';
-import { splitPartitionKey } from './manifest';
+import { committedOffsets, partitionEnds, splitPartitionKey } from '../kafka/offsets';
 import type { TrainerMetrics } from './metrics';
 import type { TrainerSettings } from './settings';
 import type { WrittenSnapshot } from './snapshotWriter';
@@ -60,8 +59,9 @@ export async function snapshotNow(o: SnapshotNowOptions): Promise<SnapshotNowRes
       return Math.max(low, committed.get(key) ?? low, store.frontierOf(topic, partition) ?? 0) < high;
     });
     if (behind.length === 0) {
-      logger.info('nothing new to snapshot', { topics: settings.topics, group: settings.group });
-      return { recordsRead: 0 };
+      const seeds = await trainer.snapshot('on demand', { seedOnly: true });
+      if (!seeds) logger.info('nothing new to snapshot', { topics: settings.topics, group: settings.group });
+      return { written: seeds, recordsRead: 0 };
     }
     await trainer.run({ policy: false });
     const idleMs = o.idleTimeoutMs ?? 60_000;
@@ -74,7 +74,7 @@ export async function snapshotNow(o: SnapshotNowOptions): Promise<SnapshotNowRes
       await sleep(100);
     }
     const recordsRead = trainer.bufferedRecords;
-    return { written: await trainer.snapshot(), recordsRead };
+    return { written: await trainer.snapshot('on demand', { seedOnly: true }), recordsRead };
   } finally {
     await trainer.stop();
   }

@@ -4,7 +4,8 @@ import type { Logger } from '../runtime/logger';
 import { crashPointReached } from './faultInjection';
 import { readHookRecord } from './hook';
 import { KeyIndex } from './keyIndex';
-import { listSnapshots, partitionKey, snapshotFrontier, type OffsetRange } from './manifest';
+import { partitionKey } from '../kafka/offsets';
+import { listSnapshots, snapshotFrontier, type OffsetRange } from './manifest';
 import type { SnapshotContent } from './snapshotBatch';
 import { cleanTempDirs, writeSnapshot, type SnapshotPlan, type WrittenSnapshot } from './snapshotWriter';
 

@@ -5,7 +5,8 @@ import type { Logger } from '../runtime/logger';
 import { crashPointReached } from './faultInjection';
 import { HookRunner } from './hook';
 import { commitWithRetry } from './kafkaOffsets';
-import { partitionKey, readManifest } from './manifest';
+import { partitionKey } from '../kafka/offsets';
+import { readManifest } from './manifest';
 import type { TrainerMetrics } from './metrics';
 import { buildSnapshotContent } from './snapshotBatch';
 import { SnapshotBuffer } from './snapshotBuffer';
@@ -87,7 +88,7 @@ export class TrainerConsumer {
     const minutes = settings.every?.minutes;
     if (opts.policy && minutes !== undefined) {
       this.timer = setInterval(() => {
-        if (!this.stopping && this.now() - this.lastSnapshotAt >= minutes * 60_000) void this.exclusive(() => this.snapshotLocked('minutes'));
+        if (!this.stopping && this.now() - this.lastSnapshotAt >= minutes * 60_000) void this.exclusive(() => this.snapshotLocked('minutes', false));
       }, Math.min(1000, minutes * 60_000));
     }
   }
@@ -125,7 +126,7 @@ export class TrainerConsumer {
       }
       // Records that are all duplicates never reach the count: 4x bounds the buffer anyway.
       const every = this.o.settings.every?.examples;
-      if (policy && every !== undefined && (buffer.newExamples >= every || buffer.buffered.length >= 4 * every)) await this.snapshotLocked('examples');
+      if (policy && every !== undefined && (buffer.newExamples >= every || buffer.buffered.length >= 4 * every)) await this.snapshotLocked('examples', false);
     });
     await heartbeat();
   }
@@ -146,21 +147,26 @@ export class TrainerConsumer {
     this.lastProgressAt = this.now();
   }
 
-  /** Takes a snapshot of what is buffered now (nothing written when nothing is new); waits for a running one. */
-  snapshot(reason = 'on demand'): Promise<WrittenSnapshot | undefined> {
-    return this.exclusive(() => this.snapshotLocked(reason));
+  /**
+   * Takes a snapshot of what is buffered now (nothing written when nothing is new); waits for a
+   * running one. `seedOnly`: seed pairs not yet in a snapshot of this iteration make a snapshot by
+   * themselves (on demand only: training on seed data alone is the paper's M0; the policy waits for
+   * curated examples).
+   */
+  snapshot(reason = 'on demand', opts: { seedOnly?: boolean } = {}): Promise<WrittenSnapshot | undefined> {
+    return this.exclusive(() => this.snapshotLocked(reason, opts.seedOnly === true));
   }
 
-  private async snapshotLocked(reason: string): Promise<WrittenSnapshot | undefined> {
+  private async snapshotLocked(reason: string, seedOnly: boolean): Promise<WrittenSnapshot | undefined> {
     const { settings, logger, metrics } = this.o;
     const store = this.store!;
     const buffer = this.buffer!;
     this.lastSnapshotAt = this.now();
-    if (buffer.isEmpty) return undefined;
+    if (buffer.isEmpty && !seedOnly) return undefined;
     const offsets = buffer.offsets();
     const content = buildSnapshotContent({ records: buffer.buffered, seeds: settings.seeds, seen: (p) => store.seen(p), iteration: settings.iteration, offsets });
     let written: WrittenSnapshot | undefined;
-    if (content.curatedLines > 0) {
+    if (content.curatedLines > 0 || (seedOnly && content.examples.length > 0)) {
       written = store.write(content, { format: settings.format, shardLines: settings.shardLines, topics: settings.topics, seedFile: settings.seedFile, hookConfigured: settings.hook !== undefined });
       metrics?.snapshotWritten(content.counts.augmented, content.counts.seed);
     } else {

@@ -6,6 +6,7 @@
 import { Registry } from 'prom-client';
 import { applyTopics } from '../../src/kafka/admin';
 import { createSerde, type Serde } from '../../src/kafka/serde/avroSerde';
+import { metricSum } from '../../src/metrics/read';
 import { METRIC } from '../../src/metrics/names';
 import type { SegmentRecord } from '../../src/records/types';
 import { createLogger } from '../../src/runtime/logger';
@@ -90,11 +91,6 @@ const produceSegments = (t: Topo, ns: number[]) =>
   produceRecords(kafka, serde, t.topics.segments, 'humpback.Segment', ns.map((n) => segment(n)).map((value) => ({ key: value.segment_id, value })));
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 
-async function metricSum(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
-  const metric = registry.getSingleMetric(name);
-  const values = metric ? (await metric.get()).values : [];
-  return values.filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want)).reduce((n, v) => n + v.value, 0);
-}
 const filtered = (registry: Registry, stage: string, reason: string) => metricSum(registry, METRIC.recordsFiltered.name, { stage, reason });
 
 /** Every partition of `topic` committed by the group up to its end (an empty partition counts). */

@@ -85,3 +85,19 @@ it('refuses a tier without a curated topic, naming the fix', async () => {
   expect(result.code).toBe(1);
   expect(result.stderr).toMatch(/no curated topic for tier 4\. Fix:/);
 });
+
+it('on demand, seed pairs not yet in a snapshot make one by themselves (the M0 data) when nothing is curated', async () => {
+  const setup = await trainerTopology(kafka);
+  const first = await runTrainerCli(['snapshot', '--topology', setup.file]);
+  expect(first.code).toBe(0);
+  const [seedOnly, ...others] = readSnapshots(setup.outDir);
+  expect(others).toEqual([]);
+  expect(seedOnly.manifest.counts).toMatchObject({ records: 0, examples: 2, augmented: 0, seed: 2 });
+  expect(seedOnly.manifest.offsets).toEqual([]);
+  expect(manifestProblems(seedOnly.dir)).toEqual([]);
+  expect(seedOnly.lines.map(chatMessages).map((m) => m[0].content)).toEqual([SEED_TAG, SEED_TAG]);
+  // The seeds are in a snapshot now: the next on-demand run has nothing to write.
+  const second = await runTrainerCli(['snapshot', '--topology', setup.file]);
+  expect(second.stdout).toMatch(/^nothing new to snapshot/);
+  expect(readSnapshots(setup.outDir)).toHaveLength(1);
+});

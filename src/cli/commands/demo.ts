@@ -1,11 +1,38 @@
+import path from 'node:path';
 import type { Command } from 'commander';
+import { demoSummary } from '../../demo/demoSummary';
+import { runDemo } from '../../demo/runDemo';
+import { ConfigError } from '../../runtime/errors';
+import { createLogger } from '../../runtime/logger';
+import { projectRoot } from '../../util/paths';
+import { action } from '../fail';
+import { DEFAULT_TOPOLOGY, findTopologyFile } from '../topologyFile';
 
-/** `humpback demo`: the main job end to end, once the segment, backtranslate and score stages exist. */
+interface DemoFlags {
+  topology: string;
+  maxSegments: string;
+  out: string;
+}
+
+/** `humpback demo`: the main job end to end on the bundled samples (README's first command). */
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('Run the whole pipeline on the bundled sample corpus with the embedded model')
-    .action(() => {
-      process.stdout.write('no stages yet: the demo arrives with the segment, backtranslate and score stages\n');
-    });
+    .description(
+      'Run the whole pipeline once on a fresh namespace of the local broker: ingest the sample corpus (or PATHS), segment, dedup, ' +
+        'backtranslate, score, tier-filter until drained, then write a snapshot and print a summary. ' +
+        'Uses the embedded model unless HUMPBACK_LLM_BASE_URL names a server.',
+    )
+    .argument('[paths...]', 'crawl files or folders to ingest', [path.join(projectRoot(), 'samples', 'corpus')])
+    .option('--max-segments <n>', 'segments sent to the LLM stages (0 = all); the cap keeps the CPU demo to minutes', '40')
+    .option('--topology <file>', 'topology to run (namespaced per run)', DEFAULT_TOPOLOGY)
+    .option('--out <dir>', 'folder for the run: topology.yaml and snapshots/', 'demo-output')
+    .action(
+      action(async (paths: string[], flags: DemoFlags) => {
+        const maxSegments = Number(flags.maxSegments);
+        if (!Number.isInteger(maxSegments) || maxSegments < 0) throw new ConfigError(`--max-segments ${flags.maxSegments}: expected a whole number (0 = all). Fix: e.g. --max-segments 40`);
+        const report = await runDemo({ topologyFile: findTopologyFile(flags.topology), inputs: paths, outDir: flags.out, maxSegments, logger: createLogger({ component: 'demo' }) });
+        if (report) process.stdout.write(await demoSummary(report));
+      }),
+    );
 }

@@ -17,7 +17,7 @@ import { loadTopology, resolveTopology, type ResolvedTopic } from '../../topolog
 import { action } from '../fail';
 import { DEFAULT_TOPOLOGY, findTopologyFile } from '../topologyFile';
 
-interface IngestOptions {
+export interface IngestOptions {
   topology: string;
   topic: string;
   dlq: string;
@@ -61,7 +61,7 @@ export function registerIngestCommand(program: Command): void {
     .action(action(async (paths: string[], opts: IngestOptions) => runIngest(paths, opts)));
 }
 
-async function runIngest(paths: string[], opts: IngestOptions): Promise<void> {
+export async function runIngest(paths: string[], opts: IngestOptions): Promise<void> {
   const logger = createLogger({ component: 'ingest' });
   const maxDocumentBytes = megabytesToBytes(positiveNumber(opts.maxDocumentMb, '--max-document-mb', '10'));
   const pollMs = positiveNumber(opts.pollSeconds, '--poll-seconds', '2') * 1000;

@@ -1,23 +1,23 @@
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
-import { applyTopics } from '../../kafka/admin';
 import { createKafka, resolveBrokers } from '../../kafka/brokers';
 import { createSerde } from '../../kafka/serde/avroSerde';
 import { ConfigError } from '../../runtime/errors';
 import { createLogger } from '../../runtime/logger';
-import type { KafkaStageRunner } from '../../runtime/kafkaStageRunner';
-import { startKafkaStage } from '../../topology/builder';
-import { loadTopology, resolveTopology } from '../../topology/loader';
+import { loadTopology, resolveTopology, type ResolvedTopology } from '../../topology/loader';
 import { action } from '../fail';
+import { drainProgressLine } from '../drainProgress';
+import { ensureTopics, runStages } from '../stageSession';
 import { DEFAULT_TOPOLOGY, findTopologyFile } from '../topologyFile';
 
 interface RunOptions {
   topology: string;
   stages?: string;
   applyTopics: boolean;
+  untilDrained?: boolean;
 }
 
-/** `humpback run`: long-lived stages bound to Kafka, until SIGTERM/SIGINT (then drain, commit, exit 0). */
+/** `humpback run`: topology stages bound to Kafka, long-lived (until SIGTERM/SIGINT) or until drained. */
 export function registerRunCommand(program: Command): void {
   program
     .command('run')
@@ -25,43 +25,28 @@ export function registerRunCommand(program: Command): void {
     .option('--topology <file>', 'topology file', DEFAULT_TOPOLOGY)
     .option('--stages <names>', 'comma-separated stage names to run in this process (default: all)')
     .option('--no-apply-topics', 'do not create missing topics at start-up')
+    .option('--until-drained', 'batch mode: exit 0 once every stage has committed all of its input (upstream stages first)')
     .action(
       action(async (opts: RunOptions) => {
         const logger = createLogger({ component: 'run' });
         const topology = resolveTopology(loadTopology(findTopologyFile(opts.topology)));
-        const wanted = opts.stages?.split(',').map((s) => s.trim()).filter(Boolean);
-        const unknown = (wanted ?? []).filter((n) => !topology.stages.some((s) => s.name === n));
-        if (unknown.length > 0) {
-          throw new ConfigError(`unknown stage(s) ${unknown.join(', ')}. Fix: pick from ${topology.stages.map((s) => s.name).join(', ') || '(none declared)'}`);
-        }
-        const stages = topology.stages.filter((s) => !wanted || wanted.includes(s.name));
-        if (stages.length === 0) throw new ConfigError(`${opts.topology} declares no stages. Fix: add stages to the topology`);
-
+        const stages = pickStages(topology, opts.stages);
         const kafka = createKafka(await resolveBrokers(logger), topology.clientId, logger);
-        if (opts.applyTopics) {
-          const admin = kafka.admin();
-          await admin.connect();
-          await applyTopics(admin, topology.topics).finally(() => admin.disconnect());
-        }
-        const serde = await createSerde();
-        const registry = new Registry();
-        const runners: KafkaStageRunner[] = [];
-        for (const stage of stages) {
-          runners.push(await startKafkaStage(stage, { kafka, serde, logger, registry }));
-          logger.info('stage started', { stage: stage.name, input: stage.input, output: stage.output, group: stage.groupId });
-        }
-
-        await new Promise<void>((resolve, reject) => {
-          const shutdown = (signal: string): void => {
-            logger.info('stopping: draining in-flight records', { signal });
-            void Promise.all(runners.map((r) => r.stop())).then(() => resolve());
-          };
-          process.once('SIGTERM', () => shutdown('SIGTERM'));
-          process.once('SIGINT', () => shutdown('SIGINT'));
-          // One stage that cannot go on stops the process: an orchestrator restarts it or a human looks.
-          runners.forEach((r) => r.onFatal((err) => void Promise.all(runners.map((x) => x.stop())).then(() => reject(err))));
-        });
-        logger.info('stopped cleanly');
+        if (opts.applyTopics) await ensureTopics(kafka, topology);
+        const deps = { kafka, serde: await createSerde(), logger, registry: new Registry() };
+        await runStages(stages, deps, { untilDrained: opts.untilDrained === true, onProgress: drainProgressLine(process.stderr) });
+        logger.info(opts.untilDrained ? 'drained and stopped' : 'stopped cleanly');
       }),
     );
+}
+
+function pickStages(topology: ResolvedTopology, list: string | undefined): ResolvedTopology['stages'] {
+  const wanted = list?.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = (wanted ?? []).filter((n) => !topology.stages.some((s) => s.name === n));
+  if (unknown.length > 0) {
+    throw new ConfigError(`unknown stage(s) ${unknown.join(', ')}. Fix: pick from ${topology.stages.map((s) => s.name).join(', ') || '(none declared)'}`);
+  }
+  const stages = topology.stages.filter((s) => !wanted || wanted.includes(s.name));
+  if (stages.length === 0) throw new ConfigError(`topology ${topology.name} declares no stages. Fix: add stages to the topology`);
+  return stages;
 }

@@ -6,18 +6,21 @@ import { createSerde } from '../../kafka/serde/avroSerde';
 import { ConfigError } from '../../runtime/errors';
 import { createLogger, type Logger } from '../../runtime/logger';
 import { loadTopology, resolveTopology } from '../../topology/loader';
+import { iterationTopology } from '../../topology/rewrite';
 import type { SnapshotFormat } from '../../trainer/format';
-import { partitionEnds } from '../../trainer/kafkaOffsets';
+import { partitionEnds } from '../../kafka/offsets';
 import type { Manifest } from '../../trainer/manifest';
 import { createTrainerMetrics } from '../../trainer/metrics';
 import { trainerSettings, type TrainerOverrides, type TrainerSettings } from '../../trainer/settings';
 import { snapshotNow } from '../../trainer/snapshotNow';
 import { TrainerConsumer } from '../../trainer/trainerConsumer';
 import { action } from '../fail';
+import { parseIteration } from '../iterationOption';
 import { DEFAULT_TOPOLOGY, findTopologyFile } from '../topologyFile';
 
 interface SnapshotOptions {
   topology: string;
+  iteration?: string;
   tier?: string;
   out?: string;
   format?: SnapshotFormat;
@@ -29,13 +32,14 @@ export function registerSnapshotCommands(program: Command): void {
     .command('snapshot')
     .description('Write one snapshot folder of every curated example not in a snapshot yet (JSONL shards + manifest.json), then exit')
     .option('--topology <file>', 'topology file', DEFAULT_TOPOLOGY)
+    .option('--iteration <n>', 'snapshot the curated topics of iteration N (written by `humpback replay --iteration N`)')
     .option('--tier <tiers>', 'snapshot these tiers, e.g. 5 or 5,4 (default: trainer.topics of the topology)')
     .option('--out <dir>', 'snapshot folder (default: trainer.outDir)')
     .addOption(new Option('--format <format>', 'line format (default: trainer.format)').choices(['chat', 'alpaca']))
     .action(
       action(async (opts: SnapshotOptions) => {
         const logger = createLogger({ component: 'snapshot' });
-        const { settings, clientId } = load(opts.topology, { tiers: parseTiers(opts.tier), outDir: opts.out, format: opts.format });
+        const { settings, clientId } = load(opts.topology, opts.iteration, { tiers: parseTiers(opts.tier), outDir: opts.out, format: opts.format });
         const kafka = createKafka(await resolveBrokers(logger), clientId, logger);
         const result = await snapshotNow({ kafka, serde: await createSerde(), settings, logger });
         if (result.written === undefined) {
@@ -51,10 +55,11 @@ export function registerSnapshotCommands(program: Command): void {
     .command('trainer')
     .description('Run the trainer consumer: snapshots by trainer.every until SIGTERM/SIGINT (never a partial snapshot)')
     .option('--topology <file>', 'topology file', DEFAULT_TOPOLOGY)
+    .option('--iteration <n>', 'snapshot the curated topics of iteration N (consumer group <name>.iterN.trainer)')
     .action(
-      action(async (opts: { topology: string }) => {
+      action(async (opts: { topology: string; iteration?: string }) => {
         const logger = createLogger({ component: 'trainer' });
-        const { settings, clientId } = load(opts.topology, {});
+        const { settings, clientId } = load(opts.topology, opts.iteration, {});
         if (settings.every === undefined) {
           throw new ConfigError(`${opts.topology}: trainer.every is not set, so the trainer would never take a snapshot. Fix: add "every: { examples: 1000, minutes: 60 }" under trainer, or run \`humpback snapshot\``);
         }
@@ -84,8 +89,9 @@ async function runTrainer(kafka: ReturnType<typeof createKafka>, settings: Train
   logger.info('stopped cleanly');
 }
 
-function load(file: string, overrides: TrainerOverrides): { settings: TrainerSettings; clientId: string } {
-  const topology = loadTopology(findTopologyFile(file));
+function load(file: string, iteration: string | undefined, overrides: TrainerOverrides): { settings: TrainerSettings; clientId: string } {
+  const declared = loadTopology(findTopologyFile(file));
+  const topology = iteration === undefined ? declared : iterationTopology(declared, parseIteration(iteration));
   const resolved = resolveTopology(topology);
   return { settings: trainerSettings(resolved, topology.trainer, overrides), clientId: resolved.clientId };
 }

@@ -1,0 +1,75 @@
+import type { Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import { applyTopics } from '../kafka/admin';
+import type { Serde } from '../kafka/serde/avroSerde';
+import { waitUntilDrained, type DrainProgress } from '../runtime/drain';
+import type { KafkaStageRunner } from '../runtime/kafkaStageRunner';
+import type { Logger } from '../runtime/logger';
+import { startKafkaStage } from '../topology/builder';
+import type { ResolvedStage, ResolvedTopology } from '../topology/loader';
+
+export interface SessionDeps {
+  kafka: Kafka;
+  serde: Serde;
+  logger: Logger;
+  registry: Registry;
+}
+
+export interface RunOptions {
+  /** Stop once every stage has committed all of its input (batch mode); otherwise run until a signal. */
+  untilDrained: boolean;
+  onProgress?: (progress: DrainProgress[]) => void;
+}
+
+/** Creates the topology's missing topics (idempotent). */
+export async function ensureTopics(kafka: Kafka, topology: ResolvedTopology): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await applyTopics(admin, topology.topics).finally(() => admin.disconnect());
+}
+
+/**
+ * Runs stages in this process: until SIGTERM/SIGINT (drain in-flight records, commit, leave the
+ * group), or in batch mode until they have drained their inputs. One stage that cannot go on (a
+ * configuration failure) stops them all and rejects, so an orchestrator restarts or a human looks.
+ * Returns 'stopped' after a signal, 'drained' otherwise.
+ */
+export async function runStages(stages: readonly ResolvedStage[], deps: SessionDeps, opts: RunOptions): Promise<'drained' | 'stopped'> {
+  const { logger } = deps;
+  const runners: KafkaStageRunner[] = [];
+  const stopAll = (): Promise<void> => Promise.all(runners.map((r) => r.stop())).then(() => undefined);
+  const signals = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    logger.info('stopping: draining in-flight records', { signal });
+    signals.abort();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    for (const stage of stages) {
+      runners.push(await startKafkaStage(stage, deps));
+      logger.info('stage started', { stage: stage.name, input: stage.input, output: stage.output, group: stage.groupId });
+    }
+    const fatal = new Promise<never>((_, reject) => runners.forEach((r) => r.onFatal(reject)));
+    const stopped = new Promise<void>((resolve) => signals.signal.addEventListener('abort', () => resolve(), { once: true }));
+    if (opts.untilDrained) {
+      const admin = deps.kafka.admin();
+      await admin.connect();
+      try {
+        await Promise.race([waitUntilDrained(admin, stages, { signal: signals.signal, onProgress: opts.onProgress }), fatal, stopped]);
+      } finally {
+        await admin.disconnect();
+      }
+    } else {
+      await Promise.race([fatal, stopped]);
+    }
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await stopAll();
+  }
+  if (!signals.signal.aborted) return 'drained';
+  // Interrupted batch work is not a success; a stopped long-lived run is.
+  if (opts.untilDrained) process.exitCode = 130;
+  return 'stopped';
+}

@@ -1,0 +1,174 @@
+/**
+ * `humpback demo`: the main job end to end in one process, on a fresh namespace of the local broker
+ * (topics and consumer groups `demo-<time>.*`, so every run starts from nothing and can be inspected
+ * afterwards with kcat): ingest the sample corpus, segment and dedup until drained, send the first
+ * `maxSegments` segments through backtranslate, score and tier-filter until drained, take a snapshot.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Partitioners, type Kafka } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { stringify } from 'yaml';
+import { createKafka, resolveBrokers } from '../kafka/brokers';
+import { partitionEnds, splitPartitionKey } from '../kafka/offsets';
+import { readToEnd } from '../kafka/readToEnd';
+import { createSerde, type Serde } from '../kafka/serde/avroSerde';
+import { resolveModelPath } from '../llm/modelFetch';
+import { ConfigError } from '../runtime/errors';
+import type { Logger } from '../runtime/logger';
+import { loadTopology, resolveTopology, type ResolvedStage, type ResolvedTopology } from '../topology/loader';
+import { namespaced } from '../topology/rewrite';
+import type { Topology } from '../topology/schema';
+import { trainerSettings } from '../trainer/settings';
+import { snapshotNow } from '../trainer/snapshotNow';
+import { runIngest } from '../cli/commands/ingest';
+import { drainProgressLine } from '../cli/drainProgress';
+import { ensureTopics, runStages } from '../cli/stageSession';
+import type { DemoReport } from './demoSummary';
+
+export interface DemoOptions {
+  topologyFile: string;
+  inputs: string[];
+  outDir: string;
+  /** Segments sent to the LLM stages; 0 = all. */
+  maxSegments: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** Stages before the LLM (cheap, run on everything) and the LLM stages (run on the capped segments). */
+const LLM_TYPES = new Set(['backtranslate', 'score', 'tier-filter']);
+
+export async function runDemo(o: DemoOptions): Promise<DemoReport | undefined> {
+  const now = o.now ?? Date.now;
+  const started = now();
+  const runId = `demo-${new Date(started).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
+  const runDir = path.resolve(o.outDir, runId);
+  fs.mkdirSync(runDir, { recursive: true });
+  const topology = demoTopology(loadTopology(o.topologyFile), runId, runDir, o.maxSegments);
+  const topologyFile = path.join(runDir, 'topology.yaml');
+  fs.writeFileSync(topologyFile, stringify(topology));
+  const resolved = resolveTopology(topology);
+  const say = (line: string): void => void process.stderr.write(`humpback demo: ${line}\n`);
+  say(`run ${runId}: topics and consumer groups ${runId}.*, files in ${runDir}`);
+
+  if (!process.env.HUMPBACK_LLM_BASE_URL) say(`embedded model: ${await resolveModelPath(undefined, { progress: say })}`);
+  else say(`LLM server: ${process.env.HUMPBACK_LLM_BASE_URL} (HUMPBACK_LLM_BASE_URL)`);
+
+  const logger = o.logger;
+  const kafka = createKafka(await resolveBrokers(logger), resolved.clientId, logger);
+  await ensureTopics(kafka, resolved);
+  const serde = await createSerde();
+  const registry = new Registry();
+  const deps = { kafka, serde, logger, registry };
+  const timings: Record<string, number> = {};
+  const timed = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
+    const t0 = now();
+    try {
+      return await work();
+    } finally {
+      timings[phase] = (now() - t0) / 1000;
+    }
+  };
+
+  const topic = (name: string): string => `${runId}.${name}`;
+  say(`ingesting ${o.inputs.join(', ')}`);
+  await timed('ingest', () => runIngest(o.inputs, { topology: topologyFile, topic: topic('documents'), dlq: topic('ingest.dlq'), pollSeconds: '2', maxDocumentMb: '10' }));
+  if (process.exitCode === 130) return undefined;
+
+  const before = resolved.stages.filter((s) => !LLM_TYPES.has(s.type));
+  const llm = resolved.stages.filter((s) => LLM_TYPES.has(s.type));
+  say(`running ${before.map((s) => s.name).join(', ')} until drained`);
+  if ((await timed('segment', () => runStages(before, deps, { untilDrained: true, onProgress: drainProgressLine(process.stderr) }))) === 'stopped') return undefined;
+
+  const cap = await capSegments(kafka, resolved, runId, o.maxSegments);
+  if (cap) say(`sending the first ${cap.sent} of ${cap.of} segments to the LLM stages (--max-segments 0 sends all)`);
+  say(`running ${llm.map((s) => s.name).join(', ')} until drained (the slow part on a CPU)`);
+  if ((await timed('llm', () => runStages(llm, deps, { untilDrained: true, onProgress: drainProgressLine(process.stderr) }))) === 'stopped') return undefined;
+
+  const settings = trainerSettings(resolved, topology.trainer);
+  const snap = await timed('snapshot', () => snapshotNow({ kafka, serde, settings, logger }));
+  return {
+    runId,
+    runDir,
+    topology: resolved,
+    registry,
+    seconds: (now() - started) / 1000,
+    timings,
+    cap,
+    scores: await scoreHistogram(kafka, serde, resolved, runId),
+    topicCounts: await topicCounts(kafka, resolved),
+    snapshot: snap.written,
+  };
+}
+
+/**
+ * The user's topology under a fresh namespace, snapshots in the run folder; with a cap, the LLM
+ * stages read `segments.capped`, a topic holding the first N segments only.
+ */
+function demoTopology(t: Topology, runId: string, runDir: string, maxSegments: number): Topology {
+  const llmInput = t.stages.find((s) => s.type === 'backtranslate')?.input;
+  if (!llmInput) throw new ConfigError('the demo needs a topology with a backtranslate stage. Fix: use topologies/humpback.yaml or add one');
+  const capped: Topology =
+    maxSegments > 0
+      ? {
+          ...t,
+          topics: [...t.topics, { ...t.topics.find((x) => x.name === llmInput)!, name: `${llmInput}.capped`, retentionMs: undefined }],
+          stages: t.stages.map((s) => (s.type === 'backtranslate' ? { ...s, input: `${llmInput}.capped` } : s)),
+        }
+      : t;
+  const ns = namespaced(capped, runId);
+  return { ...ns, trainer: ns.trainer && { ...ns.trainer, outDir: path.join(runDir, 'snapshots'), every: undefined, hook: undefined } };
+}
+
+export interface CapResult {
+  sent: number;
+  of: number;
+}
+
+/** Copies the first `max` segments (partition, then offset order) as stored into the capped topic. */
+async function capSegments(kafka: Kafka, t: ResolvedTopology, runId: string, max: number): Promise<CapResult | undefined> {
+  if (max <= 0) return undefined;
+  const bt = t.stages.find((s) => s.type === 'backtranslate')!;
+  const source = bt.input.replace(/\.capped$/, '');
+  const all = await readToEnd(kafka, source, `${runId}.demo-cap`);
+  const first = all.slice(0, max);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    if (first.length > 0) await producer.send({ topic: bt.input, acks: -1, messages: first.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) });
+  } finally {
+    await producer.disconnect();
+  }
+  return { sent: first.length, of: all.length };
+}
+
+async function scoreHistogram(kafka: Kafka, serde: Serde, t: ResolvedTopology, runId: string): Promise<Record<number, number>> {
+  const scorer: ResolvedStage | undefined = t.stages.find((s) => s.type === 'score');
+  const histogram: Record<number, number> = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 };
+  if (!scorer) return histogram;
+  for (const r of await readToEnd(kafka, scorer.output, `${runId}.demo-scores`)) {
+    if (!r.value) continue;
+    const scored = await serde.decode('humpback.ScoredCandidate', r.value);
+    histogram[scored.score] = (histogram[scored.score] ?? 0) + 1;
+  }
+  return histogram;
+}
+
+/** Records per topic of the run (its topics are new, so the watermarks are exact counts). */
+async function topicCounts(kafka: Kafka, t: ResolvedTopology): Promise<Record<string, number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await partitionEnds(admin, t.topics.map((x) => x.name));
+    const counts: Record<string, number> = {};
+    for (const [key, e] of ends) {
+      const name = splitPartitionKey(key).topic;
+      counts[name] = (counts[name] ?? 0) + e.high - e.low;
+    }
+    return counts;
+  } finally {
+    await admin.disconnect();
+  }
+}
+

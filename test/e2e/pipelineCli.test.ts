@@ -1,0 +1,151 @@
+/**
+ * Issue 5's acceptance path through the CLI on the real broker, with the fake OpenAI-compatible
+ * server (a test double) as the LLM: `humpback ingest` the sample corpus, `humpback run
+ * --until-drained` every stage, `humpback snapshot`; then iteration 2 by `humpback replay` with a
+ * different fake scorer and `humpback snapshot --iteration 2`; and `humpback demo` itself.
+ *
+ * The fake backward model answers "Question <n>: ..." with n from a hash of the prompt; the fake
+ * scorer of iteration 1 rates a pair (n mod 5) + 1, so the test knows which pairs reach tier 5.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { loadTopology } from '../../src/topology/loader';
+import { namespaced } from '../../src/topology/rewrite';
+import { loadSeedPairs } from '../../src/llm/seedPairs';
+import { AUGMENTED_TAG, SEED_TAG } from '../../src/trainer/format';
+import { runCli } from '../helpers/cli';
+import { startFakeOpenAiServer, type FakeOpenAiServer, type FakeRequest } from '../helpers/fakeOpenAiServer';
+import { testKafka, uniqueName } from '../helpers/kafka';
+import { topicRecordCount } from '../helpers/pipeline';
+import { manifestProblems, readSnapshots, type ChatMessage } from '../helpers/snapshots';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CORPUS = path.join(ROOT, 'samples', 'corpus');
+const seedPairs = loadSeedPairs(path.join(ROOT, 'samples', 'seed.jsonl'));
+const seedInstructions = new Set(seedPairs.map((p) => p.instruction));
+const kafka = testKafka();
+
+const isScoring = (req: FakeRequest): boolean => req.prompt.includes('5-point scale');
+const question = (n: number): string => `Question ${n}: what does this part of the Python documentation explain?`;
+const questionNumber = (text: string): number | undefined => {
+  const m = /Question (\d+): what does this part of the Python documentation explain\?/.exec(text);
+  return m ? Number(m[1]) : undefined;
+};
+/** Answers as a backward model (a question numbered from the prompt's hash) or as a scorer (rating from that number). */
+function fakeModel(score: (n: number) => number) {
+  return (req: FakeRequest): string => {
+    if (!isScoring(req)) return question(parseInt(crypto.createHash('sha1').update(req.prompt).digest('hex').slice(0, 6), 16) % 1000);
+    const n = questionNumber(req.prompt);
+    return n === undefined ? 'No question found.' : `The answer is complete and clear.\nScore: ${score(n)}`;
+  };
+}
+
+let m0: FakeOpenAiServer;
+let m1: FakeOpenAiServer;
+beforeAll(async () => {
+  m0 = await startFakeOpenAiServer({ respond: fakeModel((n) => (n % 5) + 1) });
+  m1 = await startFakeOpenAiServer({ respond: fakeModel(() => 5) });
+});
+afterAll(async () => {
+  await m0.close();
+  await m1.close();
+});
+
+function chatLines(lines: unknown[]): ChatMessage[][] {
+  return lines.map((l) => {
+    const messages = (l as { messages: ChatMessage[] }).messages;
+    expect(Object.keys(l as object)).toEqual(['messages']);
+    expect(messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant']);
+    for (const m of messages) expect(m.content.trim().length).toBeGreaterThan(0);
+    return messages;
+  });
+}
+
+it('ingest -> run --until-drained -> snapshot, then replay iteration 2 with a new scorer: right tags, true manifests, no instruction regenerated', async () => {
+  const ns = uniqueName('e2e-pipeline');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'humpback-pipeline-'));
+  const topologyFile = path.join(dir, 'topology.yaml');
+  const outDir = path.join(dir, 'snapshots');
+  const topology = namespaced(loadTopology(path.join(ROOT, 'topologies', 'humpback.yaml')), ns);
+  fs.writeFileSync(topologyFile, stringify({ ...topology, trainer: { ...topology.trainer, outDir } }));
+  const env = { HUMPBACK_LLM_BASE_URL: m0.url, HUMPBACK_LLM_MODEL: 'fake-m0', HUMPBACK_LOG_LEVEL: 'warn' };
+  const t = (name: string): string => `${ns}.${name}`;
+
+  const ingest = await runCli(['ingest', CORPUS, '--topology', topologyFile, '--topic', t('documents'), '--dlq', t('ingest.dlq')], env);
+  expect(ingest.code).toBe(0);
+  const run = await runCli(['run', '--topology', topologyFile, '--until-drained'], env);
+  expect(run.stderr).not.toMatch(/ERROR/);
+  expect(run.code).toBe(0);
+  expect(run.stderr).toMatch(/tier-filter \d+\/\d+ done/); // progress was shown
+
+  // 280 segments kept from the sample corpus (issue 3), one instruction each, every pair scored.
+  const segments = await topicRecordCount(kafka, t('segments'));
+  expect(segments).toBe(280);
+  const backtranslations = m0.requests.filter((r) => !isScoring(r));
+  expect(backtranslations).toHaveLength(segments);
+  expect(await topicRecordCount(kafka, t('candidates'))).toBe(segments);
+  expect(await topicRecordCount(kafka, t('scored'))).toBe(segments);
+  const scoredFive = m0.requests.filter(isScoring).filter((r) => (questionNumber(r.prompt) ?? -1) % 5 === 4).length;
+  expect(scoredFive).toBeGreaterThan(0);
+  expect(await topicRecordCount(kafka, t('curated.tier5'))).toBe(scoredFive);
+
+  const snap = await runCli(['snapshot', '--topology', topologyFile], env);
+  expect(snap.code).toBe(0);
+  const [first] = readSnapshots(outDir);
+  expect(manifestProblems(first.dir)).toEqual([]);
+  expect(first.manifest).toMatchObject({ iteration: 1, counts: { augmented: scoredFive, seed: seedPairs.length } });
+  const lines = chatLines(first.lines);
+  const augmented = lines.filter((m) => m[0].content === AUGMENTED_TAG);
+  const seeds = lines.filter((m) => m[0].content === SEED_TAG);
+  expect(augmented.length + seeds.length).toBe(lines.length); // every line carries one of the two tags
+  expect(augmented).toHaveLength(scoredFive);
+  for (const m of augmented) expect((questionNumber(m[1].content) ?? -1) % 5).toBe(4);
+  expect(new Set(seeds.map((m) => m[1].content))).toEqual(seedInstructions);
+
+  // Iteration 2: the candidates re-scored by M1 in new groups and topics; the backward model is not asked again.
+  const m0Before = m0.requests.length;
+  const replay = await runCli(['replay', '--topology', topologyFile, '--iteration', '2', '--scorer', m1.url, '--scorer-model', 'fake-m1'], env);
+  expect(replay.stderr).not.toMatch(/ERROR/);
+  expect(replay.code).toBe(0);
+  expect(m0.requests.length).toBe(m0Before);
+  expect(m1.requests).toHaveLength(segments);
+  expect(m1.requests.every(isScoring)).toBe(true);
+  expect(m1.requests.every((r) => r.model === 'fake-m1')).toBe(true);
+  expect(await topicRecordCount(kafka, t('scored.iter2'))).toBe(segments);
+  expect(await topicRecordCount(kafka, t('curated.tier5.iter2'))).toBe(segments);
+  expect(await topicRecordCount(kafka, t('scored'))).toBe(segments); // iteration 1 untouched
+  expect(replay.stdout).toContain(`consumer groups ${ns}.iter2.*`);
+
+  const snap2 = await runCli(['snapshot', '--topology', topologyFile, '--iteration', '2'], env);
+  expect(snap2.code).toBe(0);
+  const second = readSnapshots(outDir).find((s) => s.id !== first.id)!;
+  expect(manifestProblems(second.dir)).toEqual([]);
+  expect(second.manifest).toMatchObject({ iteration: 2, counts: { augmented: segments, seed: seedPairs.length } });
+  expect(second.manifest.models.scorer_model).toEqual(['fake-m1']);
+  expect(second.manifest.offsets.every((r) => r.topic === t('curated.tier5.iter2'))).toBe(true);
+}, 600_000);
+
+it('humpback demo runs every stage once on a fresh namespace and prints the summary (fake LLM)', async () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'humpback-demo-'));
+  const before = m0.requests.length;
+  const demo = await runCli(['demo', '--max-segments', '6', '--out', out], { HUMPBACK_LLM_BASE_URL: m0.url, HUMPBACK_LLM_MODEL: 'fake-m0', HUMPBACK_LOG_LEVEL: 'warn' });
+  expect(demo.stderr).not.toMatch(/ERROR/);
+  expect(demo.code).toBe(0);
+  expect(m0.requests.length - before).toBe(12); // 6 instructions, 6 ratings
+  const summary = demo.stdout;
+  expect(summary).toMatch(/^humpback demo finished in /);
+  expect(summary).toContain('ingest         58 documents');
+  expect(summary).toMatch(/segment +read 58, wrote 280 to segments\.raw; dropped: too-short 108, too-long 99, all-caps-heading 6, repeated-sentences 4/);
+  expect(summary).toContain('the first 6 of 280 segments went on to the LLM stages');
+  expect(summary).toMatch(/backtranslate +read 6, wrote 6 to candidates/);
+  const histogram = /scores +1: (\d+) {2}2: (\d+) {2}3: (\d+) {2}4: (\d+) {2}5: (\d+)/.exec(summary);
+  expect(histogram?.slice(1).map(Number).reduce((a, b) => a + b, 0)).toBe(6);
+  const [run] = fs.readdirSync(out);
+  const [snapshot] = readSnapshots(path.join(out, run, 'snapshots'));
+  expect(manifestProblems(snapshot.dir)).toEqual([]);
+  expect(summary).toContain(`snapshot       ${snapshot.dir}: ${snapshot.manifest.counts.examples} examples`);
+  expect(snapshot.manifest.counts.augmented).toBe(Number(histogram?.[5]));
+}, 300_000);
