@@ -5,6 +5,9 @@ import type { Serde } from '../kafka/serde/avroSerde';
 import { waitUntilDrained, type DrainProgress } from '../runtime/drain';
 import type { KafkaStageRunner } from '../runtime/kafkaStageRunner';
 import type { Logger } from '../runtime/logger';
+import { stageHealth } from '../metrics/health';
+import { LagPoller } from '../metrics/lagPoller';
+import { startMetricsServer, type HealthReport } from '../metrics/server';
 import { startKafkaStage } from '../topology/builder';
 import type { ResolvedStage, ResolvedTopology } from '../topology/loader';
 
@@ -19,6 +22,8 @@ export interface RunOptions {
   /** Stop once every stage has committed all of its input (batch mode); otherwise run until a signal. */
   untilDrained: boolean;
   onProgress?: (progress: DrainProgress[]) => void;
+  /** Serve /metrics and /healthz while the stages run. */
+  metrics?: { port: number; isDefault: boolean };
 }
 
 /** Creates the topology's missing topics (idempotent). */
@@ -38,6 +43,7 @@ export async function runStages(stages: readonly ResolvedStage[], deps: SessionD
   const { logger } = deps;
   const runners: KafkaStageRunner[] = [];
   const stopAll = (): Promise<void> => Promise.all(runners.map((r) => r.stop())).then(() => undefined);
+  let stopServing = async (): Promise<void> => undefined;
   const signals = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     logger.info('stopping: draining in-flight records', { signal });
@@ -50,6 +56,7 @@ export async function runStages(stages: readonly ResolvedStage[], deps: SessionD
       runners.push(await startKafkaStage(stage, deps));
       logger.info('stage started', { stage: stage.name, input: stage.input, output: stage.output, group: stage.groupId });
     }
+    if (opts.metrics) stopServing = await serveMetrics(runners, deps, opts.metrics);
     const fatal = new Promise<never>((_, reject) => runners.forEach((r) => r.onFatal(reject)));
     const stopped = new Promise<void>((resolve) => signals.signal.addEventListener('abort', () => resolve(), { once: true }));
     if (opts.untilDrained) {
@@ -67,9 +74,24 @@ export async function runStages(stages: readonly ResolvedStage[], deps: SessionD
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     await stopAll();
+    await stopServing();
   }
   if (!signals.signal.aborted) return 'drained';
   // Interrupted batch work is not a success; a stopped long-lived run is.
   if (opts.untilDrained) process.exitCode = 130;
   return 'stopped';
+}
+
+/** /metrics and /healthz for these runners, with their consumer lag polled from the admin API. */
+async function serveMetrics(runners: readonly KafkaStageRunner[], deps: SessionDeps, port: { port: number; isDefault: boolean }): Promise<() => Promise<void>> {
+  const poller = new LagPoller(deps.kafka, runners.map((r) => r.status), deps.registry, deps.logger).start();
+  const health = (): HealthReport => {
+    const stages = runners.map((r) => stageHealth(r.status, poller.of(r.status.stage), Date.now()));
+    return { healthy: stages.every((s) => s.healthy), stages };
+  };
+  const server = await startMetricsServer({ registry: deps.registry, port: port.port, portIsDefault: port.isDefault, health, logger: deps.logger });
+  return async () => {
+    poller.stop();
+    await server.close();
+  };
 }

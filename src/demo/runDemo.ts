@@ -34,6 +34,8 @@ export interface DemoOptions {
   maxSegments: number;
   logger: Logger;
   now?: () => number;
+  /** Serve /metrics and /healthz while the stages run. */
+  metrics?: { port: number; isDefault: boolean };
 }
 
 /** Stages before the LLM (cheap, run on everything) and the LLM stages (run on the capped segments). */
@@ -79,12 +81,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport | undefined> {
   const before = resolved.stages.filter((s) => !LLM_TYPES.has(s.type));
   const llm = resolved.stages.filter((s) => LLM_TYPES.has(s.type));
   say(`running ${before.map((s) => s.name).join(', ')} until drained`);
-  if ((await timed('segment', () => runStages(before, deps, { untilDrained: true, onProgress: drainProgressLine(process.stderr) }))) === 'stopped') return undefined;
+  if ((await timed('segment', () => runStages(before, deps, { untilDrained: true, onProgress: drainProgressLine(process.stderr), metrics: o.metrics }))) === 'stopped') return undefined;
 
   const cap = await capSegments(kafka, resolved, runId, o.maxSegments);
   if (cap) say(`sending the first ${cap.sent} of ${cap.of} segments to the LLM stages (--max-segments 0 sends all)`);
   say(`running ${llm.map((s) => s.name).join(', ')} until drained (the slow part on a CPU)`);
-  if ((await timed('llm', () => runStages(llm, deps, { untilDrained: true, onProgress: drainProgressLine(process.stderr) }))) === 'stopped') return undefined;
+  if ((await timed('llm', () => runStages(llm, deps, { untilDrained: true, onProgress: drainProgressLine(process.stderr), metrics: o.metrics }))) === 'stopped') return undefined;
 
   const settings = trainerSettings(resolved, topology.trainer);
   const snap = await timed('snapshot', () => snapshotNow({ kafka, serde, settings, logger }));

@@ -1,4 +1,5 @@
 import type { OutgoingRecord, ProducerSink } from '../kafka/producerSink';
+import { ingestedAtHeader } from '../runtime/lineage';
 import type { Serde } from '../kafka/serde/avroSerde';
 import type { DocumentRecord } from '../records/types';
 import { toDeadLetter } from '../runtime/deadLetter';
@@ -54,7 +55,7 @@ export class IngestPublisher {
         sample: Buffer.from(doc.content.slice(0, 64 * 1024)),
       };
     }
-    await this.add({ topic: this.o.topic, key: doc.doc_id, value });
+    await this.add({ topic: this.o.topic, key: doc.doc_id, value, headers: ingestedAtHeader(doc.ingested_at) });
     return undefined;
   }
 

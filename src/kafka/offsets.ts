@@ -31,3 +31,24 @@ export async function committedOffsets(admin: Admin, groupId: string, topics: st
   }
   return out;
 }
+
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  /** Next offset to be written. */
+  end: number;
+  /** Next offset the group reads (its committed offset; the log start when it has none). */
+  position: number;
+  lag: number;
+}
+
+/** A consumer group's lag on a topic, per partition, as `kafka-consumer-groups --describe` shows it. */
+export async function groupLag(admin: Admin, groupId: string, topic: string): Promise<PartitionLag[]> {
+  const ends = await partitionEnds(admin, [topic]);
+  const committed = await committedOffsets(admin, groupId, [topic]);
+  return [...ends].map(([key, { low, high }]) => {
+    const { partition } = splitPartitionKey(key);
+    const position = Math.min(high, Math.max(low, committed.get(key) ?? low));
+    return { topic, partition, end: high, position, lag: high - position };
+  });
+}

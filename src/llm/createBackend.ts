@@ -18,17 +18,19 @@ export interface CreateBackendOptions {
   env?: NodeJS.ProcessEnv;
   /** Passed to the model fetch when the embedded default model is not in the cache yet. */
   fetch?: FetchOptions;
+  /** Called on every retry inside an endpoint's call (metrics). */
+  onRetry?: () => void;
 }
 
 export async function createBackend(config: LlmConfig, logger: Logger, opts: CreateBackendOptions = {}): Promise<LlmBackend> {
   const env = opts.env ?? process.env;
   const cfg = applyEnvOverrides(config, env);
-  if (cfg.endpoints) return createPool(cfg, cfg.endpoints, env, logger);
+  if (cfg.endpoints) return createPool(cfg, cfg.endpoints, env, logger, opts.onRetry);
   const modelPath = await resolveModelPath(cfg.embedded.modelPath, opts.fetch);
   return acquireEmbedded({ ...cfg.embedded, modelPath, timeoutMs: cfg.timeoutMs, logger: logger.child({ component: 'llm' }) });
 }
 
-function createPool(cfg: LlmConfig, endpoints: readonly EndpointConfig[], env: NodeJS.ProcessEnv, logger: Logger): EndpointPool {
+function createPool(cfg: LlmConfig, endpoints: readonly EndpointConfig[], env: NodeJS.ProcessEnv, logger: Logger, onRetry?: () => void): EndpointPool {
   let pool: EndpointPool | undefined;
   const log = logger.child({ component: 'llm' });
   const members: PoolMember[] = endpoints.map((e, i) => {
@@ -44,7 +46,10 @@ function createPool(cfg: LlmConfig, endpoints: readonly EndpointConfig[], env: N
       retries: cfg.retries,
       logger: log,
       // Every retried overload (429, 5xx, timeout, reset) cuts this endpoint's adaptive limit.
-      onRetry: () => pool?.reportOverload(name),
+      onRetry: () => {
+        pool?.reportOverload(name);
+        onRetry?.();
+      },
     });
     return { name, backend, maxConcurrency: e.maxConcurrency };
   });

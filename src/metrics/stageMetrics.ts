@@ -1,71 +1,52 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { METRIC, type MetricDef } from './names';
+import type { Registry } from 'prom-client';
+import { counterIn, gaugeIn, histogramIn } from './define';
+import { METRIC } from './names';
 
 /** What the stage runtime reports; one object per stage, labels bound once. */
 export interface StageMetrics {
+  /** Series at 0 from the start, so rate() and increase() count the first records and alerts see an idle stage. */
+  init(input: string, outputs: readonly string[]): void;
   consumed(topic: string): void;
   produced(topic: string, count: number): void;
   filtered(reason: string): void;
   deadLettered(reason: string): void;
   retried(): void;
-  observeProcessingSeconds(seconds: number): void;
+  /** A record's outputs were acknowledged: processing time, progress time and, when known, time since ingest. */
+  finished(startedMs: number, nowMs: number, ingestedAtMs?: number): void;
   setInFlight(count: number): void;
   consumerCrashed(): void;
 }
 
-type Metrics = {
-  consumed: Counter<string>;
-  produced: Counter<string>;
-  filtered: Counter<string>;
-  deadLettered: Counter<string>;
-  retries: Counter<string>;
-  processing: Histogram<string>;
-  inFlight: Gauge<string>;
-  crashes: Counter<string>;
-};
-
-const byRegistry = new WeakMap<Registry, Metrics>();
-
-/** Metric objects are created once per registry: prom-client refuses to register a name twice. */
-function metricsFor(registry: Registry): Metrics {
-  const existing = byRegistry.get(registry);
-  if (existing) return existing;
-  const counter = (m: MetricDef): Counter<string> => counterIn(registry, m);
-  const created: Metrics = {
-    consumed: counter(METRIC.recordsConsumed),
-    produced: counter(METRIC.recordsProduced),
-    filtered: counter(METRIC.recordsFiltered),
-    deadLettered: counter(METRIC.recordsDeadLettered),
-    retries: counter(METRIC.stageRetries),
-    crashes: counter(METRIC.consumerCrashes),
-    processing: new Histogram({
-      name: METRIC.processingSeconds.name,
-      help: METRIC.processingSeconds.help,
-      labelNames: [...METRIC.processingSeconds.labels],
-      buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120],
-      registers: [registry],
-    }),
-    inFlight: new Gauge({ name: METRIC.recordsInFlight.name, help: METRIC.recordsInFlight.help, labelNames: [...METRIC.recordsInFlight.labels], registers: [registry] }),
-  };
-  byRegistry.set(registry, created);
-  return created;
-}
-
 export function createStageMetrics(registry: Registry, stage: string): StageMetrics {
-  const m = metricsFor(registry);
+  const m = {
+    consumed: counterIn(registry, METRIC.recordsConsumed),
+    produced: counterIn(registry, METRIC.recordsProduced),
+    filtered: counterIn(registry, METRIC.recordsFiltered),
+    deadLettered: counterIn(registry, METRIC.recordsDeadLettered),
+    retries: counterIn(registry, METRIC.stageRetries),
+    crashes: counterIn(registry, METRIC.consumerCrashes),
+    processing: histogramIn(registry, METRIC.processingSeconds),
+    endToEnd: histogramIn(registry, METRIC.endToEndSeconds),
+    inFlight: gaugeIn(registry, METRIC.recordsInFlight),
+    lastProgress: gaugeIn(registry, METRIC.lastProgress),
+  };
   return {
+    init: (input, outputs) => {
+      m.consumed.inc({ stage, topic: input }, 0);
+      for (const topic of outputs) m.produced.inc({ stage, topic }, 0);
+      m.inFlight.set({ stage }, 0);
+    },
     consumed: (topic) => m.consumed.inc({ stage, topic }),
     produced: (topic, count) => m.produced.inc({ stage, topic }, count),
     filtered: (reason) => m.filtered.inc({ stage, reason }),
     deadLettered: (reason) => m.deadLettered.inc({ stage, reason }),
     retried: () => m.retries.inc({ stage }),
-    observeProcessingSeconds: (s) => m.processing.observe({ stage }, s),
+    finished: (startedMs, nowMs, ingestedAtMs) => {
+      m.processing.observe({ stage }, (nowMs - startedMs) / 1000);
+      m.lastProgress.set({ stage }, nowMs / 1000);
+      if (ingestedAtMs !== undefined) m.endToEnd.observe({ stage }, Math.max(0, nowMs - ingestedAtMs) / 1000);
+    },
     setInFlight: (n) => m.inFlight.set({ stage }, n),
     consumerCrashed: () => m.crashes.inc({ stage }),
   };
-}
-
-/** A counter registered in `registry` from its definition in names.ts. */
-export function counterIn(registry: Registry, m: MetricDef): Counter<string> {
-  return new Counter({ name: m.name, help: m.help, labelNames: [...m.labels], registers: [registry] });
 }

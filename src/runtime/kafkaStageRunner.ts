@@ -7,6 +7,7 @@ import { KeyedSerializer } from './keyedSerializer';
 import type { Logger } from './logger';
 import { OffsetTracker } from './offsetTracker';
 import type { InputMessage } from './recordHandler';
+import { ingestedAt } from './lineage';
 import { Semaphore } from './semaphore';
 
 export interface KafkaStageRunnerOptions {
@@ -49,6 +50,8 @@ export class KafkaStageRunner {
   private stopping = false;
   private readonly abort: AbortController;
   private crashes = 0;
+  private joined = false;
+  private lastProgressAt = 0;
   private fatalError: ConfigError | undefined;
   private readonly fatalListeners: Array<(err: ConfigError) => void> = [];
 
@@ -75,11 +78,13 @@ export class KafkaStageRunner {
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.joined = true;
       this.trackers = new Map();
       this.o.onRebalance?.();
       this.o.logger.info('joined group', { group: this.o.groupId, assignment: e.payload.memberAssignment });
     });
     consumer.on(consumer.events.CRASH, (e) => {
+      this.joined = false;
       this.o.metrics.consumerCrashed();
       this.o.logger.error('consumer crashed', { error: errorMessage(e.payload.error), kafkajsRestarts: e.payload.restart });
       if (!e.payload.restart && !this.stopping) void this.restartConsumer();
@@ -121,7 +126,7 @@ export class KafkaStageRunner {
       }
       tracker.add(message.offset);
       this.o.metrics.consumed(batch.topic);
-      this.dispatch({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key, value: message.value }, tracker);
+      this.dispatch({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers }, tracker);
       resolveOffset(message.offset);
     }
     // Control records (transaction markers) have offsets but no message: count them as seen.
@@ -157,7 +162,8 @@ export class KafkaStageRunner {
       .then((produced) => {
         if (produced) {
           tracker.done(msg.offset);
-          this.o.metrics.observeProcessingSeconds(((this.o.now ?? Date.now)() - started) / 1000);
+          this.lastProgressAt = (this.o.now ?? Date.now)();
+          this.o.metrics.finished(started, (this.o.now ?? Date.now)(), ingestedAt(msg.headers));
         }
       })
       .finally(() => {
@@ -240,6 +246,12 @@ export class KafkaStageRunner {
   /** Called once if the stage stopped on a configuration error (after it drained and committed). */
   onFatal(listener: (err: ConfigError) => void): void {
     this.fatalListeners.push(listener);
+  }
+
+  /** What health checks need: in the group, not stopped, and when a record last finished (0: never). */
+  get status(): { stage: string; groupId: string; input: string; joined: boolean; stopped: boolean; inFlight: number; lastProgressAt: number; sessionTimeoutMs: number } {
+    const { stage, groupId, inputTopic: input } = this.o;
+    return { stage, groupId, input, joined: this.joined, stopped: this.stopping, inFlight: this.tasks.size, lastProgressAt: this.lastProgressAt, sessionTimeoutMs: this.o.sessionTimeoutMs ?? 30_000 };
   }
 
   /** Records dispatched and not yet finished, across partitions. */

@@ -1,3 +1,4 @@
+import type { IHeaders } from 'kafkajs';
 import type { OperatorFunction } from 'rxjs';
 import type { OutgoingRecord } from '../kafka/producerSink';
 import type { Serde } from '../kafka/serde/avroSerde';
@@ -6,6 +7,7 @@ import type { StageOutput } from '../stages/stage';
 import type { BackoffOptions } from './backoff';
 import { toDeadLetter } from './deadLetter';
 import { ConfigError, PoisonRecordError, errorMessage, isRetriable } from './errors';
+import { lineageHeaders } from './lineage';
 import { processRecord } from './processRecord';
 import type { Semaphore } from './semaphore';
 import type { StageMetrics } from '../metrics/stageMetrics';
@@ -16,6 +18,7 @@ export interface InputMessage {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
+  headers?: IHeaders;
 }
 
 export interface RecordHandlerOptions<In, Out> {
@@ -54,7 +57,7 @@ export function createRecordHandler<In, Out>(o: RecordHandlerOptions<In, Out>): 
       { stage: o.stage, reason, message, detail, attempts, topic: msg.topic, partition: msg.partition, offset: msg.offset, key: msg.key, value: msg.value },
       o.now(),
     );
-    return [{ topic: o.dlqTopic, key: msg.key, value: await o.serde.encode('humpback.DeadLetter', record) }];
+    return [{ topic: o.dlqTopic, key: msg.key, value: await o.serde.encode('humpback.DeadLetter', record), headers: lineageHeaders(msg.headers) }];
   };
 
   async function handle(msg: InputMessage): Promise<OutgoingRecord[]> {
@@ -70,6 +73,7 @@ export function createRecordHandler<In, Out>(o: RecordHandlerOptions<In, Out>): 
           topic: out.topic ?? o.outputTopic,
           key: out.key,
           value: await o.serde.encode(o.outputType, out.value as unknown as RecordTypeMap[RecordTypeName]),
+          headers: lineageHeaders(msg.headers),
         })),
       );
     } catch (err) {

@@ -2,6 +2,8 @@ import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import type { LlmBackend } from '../llm/backend';
 import { llmConfigSchema } from '../llm/createBackend';
+import { counterIn } from '../metrics/define';
+import { METRIC } from '../metrics/names';
 import { parseScore } from '../llm/scoreParser';
 import { buildScorePrompt, SCORE_PROMPT_VERSION } from '../llm/scorePrompt';
 import type { CandidateRecord, ScoredCandidateRecord } from '../records/types';
@@ -49,6 +51,9 @@ export interface ScoreDeps {
   now: () => number;
   countFiltered: (reason: string) => void;
   signal?: AbortSignal;
+  /** Metrics hooks: every rating given, every unusable answer (each attempt). */
+  onScored?: (score: number) => void;
+  onParseFailure?: (reason: string) => void;
 }
 
 /** The score line as a constrained ending: the same `Score: N` the parser reads. */
@@ -72,6 +77,7 @@ export function scoreOperator(config: ScoreConfig, d: ScoreDeps): OperatorFuncti
       answers.push(res.text);
       const parsed = parseScore(res.text, untrusted);
       if (!parsed.ok) {
+        d.onParseFailure?.(parsed.reason);
         if (attempt <= config.parseRetries) continue;
         throw new PoisonRecordError(parsed.reason, `no usable score after ${attempt} answer(s): ${parsed.message}`, { detail: rawAnswers(answers) });
       }
@@ -94,6 +100,7 @@ export function scoreOperator(config: ScoreConfig, d: ScoreDeps): OperatorFuncti
         attempts: attempt,
         scored_at: d.now(),
       };
+      d.onScored?.(parsed.score);
       return [{ key, value }];
     }
   }
@@ -114,6 +121,17 @@ export const scoreStage: StageDefinition<typeof configSchema.shape, CandidateRec
   create: async (config, ctx) => {
     const once = await paidOnceFor<ScoredCandidateRecord>(ctx);
     const { backend, signal } = await openBackend(config.llm, ctx);
-    return scoreOperator(config, { backend, once, now: ctx.now, countFiltered: ctx.countFiltered, signal });
+    const scores = counterIn(ctx.registry, METRIC.scores);
+    const failures = counterIn(ctx.registry, METRIC.scoreParseFailures);
+    const labels = { stage: ctx.stage, scorer_model: modelIdOf(backend.id), prompt_version: SCORE_PROMPT_VERSION };
+    return scoreOperator(config, {
+      backend,
+      once,
+      now: ctx.now,
+      countFiltered: ctx.countFiltered,
+      signal,
+      onScored: (score) => scores.inc({ ...labels, score: String(score) }),
+      onParseFailure: (reason) => failures.inc({ stage: ctx.stage, reason }),
+    });
   },
 };

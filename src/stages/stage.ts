@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
 import type { OperatorFunction } from 'rxjs';
 import type { Serde } from '../kafka/serde/avroSerde';
 import type { z } from 'zod';
@@ -22,6 +23,8 @@ export interface StageContext {
    * what the previous owner of a partition wrote). Offline, it is never called.
    */
   onRebalance(listener: () => void): void;
+  /** The process's metrics registry: stages with metrics of their own (LLM calls, scores) register them here. */
+  registry: Registry;
   /** Aborted when the stage stops (after in-flight records drained, or the drain timed out): close clients here. */
   signal: AbortSignal;
 }

@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import type { Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import type { OperatorFunction } from 'rxjs';
 import type { Serde } from '../kafka/serde/avroSerde';
 import { createStageMetrics } from '../metrics/stageMetrics';
@@ -45,6 +45,8 @@ export interface ContextParts {
   output?: string;
   /** Aborted when the stage stops; offline, never. */
   signal?: AbortSignal;
+  /** Default: a registry of its own (offline, nobody scrapes it). */
+  registry?: Registry;
 }
 
 /** The stage context plus the means to fire its rebalance listeners (the runner calls it on every group join). */
@@ -59,6 +61,7 @@ export function stageContext(stageName: string, parts: ContextParts): { ctx: Sta
     output: parts.output,
     onRebalance: (listener) => listeners.push(listener),
     signal: parts.signal ?? new AbortController().signal,
+    registry: parts.registry ?? new Registry(),
   };
   return { ctx, rebalanced: () => listeners.forEach((l) => l()) };
 }
@@ -66,6 +69,7 @@ export function stageContext(stageName: string, parts: ContextParts): { ctx: Sta
 /** Binds a resolved stage to Kafka and starts it; `stop()` on the result drains and commits. */
 export async function startKafkaStage(stage: ResolvedStage, deps: StageDeps): Promise<KafkaStageRunner> {
   const metrics = createStageMetrics(deps.registry, stage.name);
+  metrics.init(stage.input, [...new Set([stage.output, ...stage.extraOutputs])]);
   // One abort signal for the runner, the record handler and the stage: stopping also cuts retry
   // backoffs short and lets the stage close its clients.
   const abort = new AbortController();
@@ -76,6 +80,7 @@ export async function startKafkaStage(stage: ResolvedStage, deps: StageDeps): Pr
     kafka: { kafka: deps.kafka, serde: deps.serde },
     output: stage.output,
     signal: abort.signal,
+    registry: deps.registry,
   });
   const operator = await buildOperator(stage, ctx);
   const now = deps.now ?? Date.now;

@@ -23,6 +23,8 @@ export class SnapshotStore {
     private readonly index: KeyIndex,
     private readonly frontier: Map<string, number>,
     private readonly logger: Logger,
+    /** The newest finished snapshot's folder when the store was opened. */
+    readonly newestAtOpen?: string,
   ) {}
 
   /** Cleans up after a crash (temp folders, a torn index) and loads what the folder holds. */
@@ -32,7 +34,8 @@ export class SnapshotStore {
     const manifests = listSnapshots(outDir, logger);
     const index = KeyIndex.open(outDir, manifests.map((m) => m.id), logger);
     logger.info('snapshot folder opened', { outDir, snapshots: manifests.length, keys: index.size });
-    return new SnapshotStore(outDir, group, index, snapshotFrontier(manifests, group), logger);
+    const newest = manifests[manifests.length - 1];
+    return new SnapshotStore(outDir, group, index, snapshotFrontier(manifests, group), logger, newest && path.join(outDir, newest.id));
   }
 
   seen(prefix: bigint): boolean {

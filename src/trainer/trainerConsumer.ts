@@ -60,6 +60,8 @@ export class TrainerConsumer {
     this.store = store;
     this.buffer = new SnapshotBuffer((p) => store.seen(p), settings.iteration);
     if (this.hooks) for (const dir of store.awaitingHook()) this.hooks.start(dir, readManifest(dir));
+    // The snapshot-age gauge survives restarts: it starts from the newest snapshot on disk.
+    if (store.newestAtOpen) this.o.metrics?.snapshotWritten(readManifest(store.newestAtOpen), false);
     return store;
   }
 
@@ -168,7 +170,7 @@ export class TrainerConsumer {
     let written: WrittenSnapshot | undefined;
     if (content.curatedLines > 0 || (seedOnly && content.examples.length > 0)) {
       written = store.write(content, { format: settings.format, shardLines: settings.shardLines, topics: settings.topics, seedFile: settings.seedFile, hookConfigured: settings.hook !== undefined });
-      metrics?.snapshotWritten(content.counts.augmented, content.counts.seed);
+      metrics?.snapshotWritten(written.manifest);
     } else {
       store.advance(offsets);
       logger.info('nothing new since the last snapshot; committing past the duplicates', { reason, records: content.counts.records });

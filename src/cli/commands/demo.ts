@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { demoSummary } from '../../demo/demoSummary';
 import { runDemo } from '../../demo/runDemo';
+import { metricsPort } from '../../metrics/server';
 import { ConfigError } from '../../runtime/errors';
 import { createLogger } from '../../runtime/logger';
 import { projectRoot } from '../../util/paths';
@@ -12,6 +13,7 @@ interface DemoFlags {
   topology: string;
   maxSegments: string;
   out: string;
+  metricsPort?: string;
 }
 
 /** `humpback demo`: the main job end to end on the bundled samples (README's first command). */
@@ -26,12 +28,13 @@ export function registerDemoCommand(program: Command): void {
     .argument('[paths...]', 'crawl files or folders to ingest', [path.join(projectRoot(), 'samples', 'corpus')])
     .option('--max-segments <n>', 'segments sent to the LLM stages (0 = all); the cap keeps the CPU demo to minutes', '40')
     .option('--topology <file>', 'topology to run (namespaced per run)', DEFAULT_TOPOLOGY)
+    .option('--metrics-port <n>', 'serve /metrics and /healthz on this port (default $HUMPBACK_METRICS_PORT or 9464; 0 = any free port)')
     .option('--out <dir>', 'folder for the run: topology.yaml and snapshots/', 'demo-output')
     .action(
       action(async (paths: string[], flags: DemoFlags) => {
         const maxSegments = Number(flags.maxSegments);
         if (!Number.isInteger(maxSegments) || maxSegments < 0) throw new ConfigError(`--max-segments ${flags.maxSegments}: expected a whole number (0 = all). Fix: e.g. --max-segments 40`);
-        const report = await runDemo({ topologyFile: findTopologyFile(flags.topology), inputs: paths, outDir: flags.out, maxSegments, logger: createLogger({ component: 'demo' }) });
+        const report = await runDemo({ topologyFile: findTopologyFile(flags.topology), inputs: paths, outDir: flags.out, maxSegments, logger: createLogger({ component: 'demo' }), metrics: metricsPort(flags.metricsPort) });
         if (report) process.stdout.write(await demoSummary(report));
       }),
     );

@@ -6,6 +6,7 @@ import { createSerde } from '../../kafka/serde/avroSerde';
 import { endpointSchema, llmConfigSchema } from '../../llm/llmConfig';
 import { METRIC } from '../../metrics/names';
 import { metricSum } from '../../metrics/read';
+import { metricsPort } from '../../metrics/server';
 import { ConfigError } from '../../runtime/errors';
 import { createLogger, type Logger } from '../../runtime/logger';
 import { loadTopology, resolveTopology } from '../../topology/loader';
@@ -23,6 +24,7 @@ interface ReplayOptions {
   scorer: string;
   scorerModel?: string;
   follow?: boolean;
+  metricsPort?: string;
 }
 
 /**
@@ -39,6 +41,7 @@ export function registerReplayCommand(program: Command): void {
     .requiredOption('--scorer <model|url|gguf>', 'the new scorer: an OpenAI-compatible base URL (with --scorer-model), a local .gguf file, or a model name served by the configured endpoints')
     .option('--scorer-model <name>', 'model name at the --scorer URL (default: $HUMPBACK_LLM_MODEL)')
     .option('--topology <file>', 'topology file', DEFAULT_TOPOLOGY)
+    .option('--metrics-port <n>', 'serve /metrics and /healthz on this port (default $HUMPBACK_METRICS_PORT or 9464; 0 = any free port)')
     .option('--follow', 'keep scoring new candidates until SIGTERM/SIGINT instead of exiting once drained')
     .action(
       action(async (opts: ReplayOptions) => {
@@ -49,7 +52,7 @@ export function registerReplayCommand(program: Command): void {
         const kafka = createKafka(await resolveBrokers(logger), topology.clientId, logger);
         await ensureTopics(kafka, topology);
         const registry = new Registry();
-        await runStages(topology.stages, { kafka, serde: await createSerde(), logger, registry }, { untilDrained: !opts.follow, onProgress: drainProgressLine(process.stderr) });
+        await runStages(topology.stages, { kafka, serde: await createSerde(), logger, registry }, { untilDrained: !opts.follow, onProgress: drainProgressLine(process.stderr), metrics: metricsPort(opts.metricsPort) });
         process.stdout.write(await summary(topology, registry, iteration));
       }),
     );

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Registry } from 'prom-client';
 import { createKafka, resolveBrokers } from '../../kafka/brokers';
 import { createSerde } from '../../kafka/serde/avroSerde';
+import { metricsPort } from '../../metrics/server';
 import { ConfigError } from '../../runtime/errors';
 import { createLogger } from '../../runtime/logger';
 import { loadTopology, resolveTopology, type ResolvedTopology } from '../../topology/loader';
@@ -15,6 +16,7 @@ interface RunOptions {
   stages?: string;
   applyTopics: boolean;
   untilDrained?: boolean;
+  metricsPort?: string;
 }
 
 /** `humpback run`: topology stages bound to Kafka, long-lived (until SIGTERM/SIGINT) or until drained. */
@@ -25,6 +27,7 @@ export function registerRunCommand(program: Command): void {
     .option('--topology <file>', 'topology file', DEFAULT_TOPOLOGY)
     .option('--stages <names>', 'comma-separated stage names to run in this process (default: all)')
     .option('--no-apply-topics', 'do not create missing topics at start-up')
+    .option('--metrics-port <n>', 'serve /metrics and /healthz on this port (default $HUMPBACK_METRICS_PORT or 9464; 0 = any free port)')
     .option('--until-drained', 'batch mode: exit 0 once every stage has committed all of its input (upstream stages first)')
     .action(
       action(async (opts: RunOptions) => {
@@ -34,7 +37,7 @@ export function registerRunCommand(program: Command): void {
         const kafka = createKafka(await resolveBrokers(logger), topology.clientId, logger);
         if (opts.applyTopics) await ensureTopics(kafka, topology);
         const deps = { kafka, serde: await createSerde(), logger, registry: new Registry() };
-        await runStages(stages, deps, { untilDrained: opts.untilDrained === true, onProgress: drainProgressLine(process.stderr) });
+        await runStages(stages, deps, { untilDrained: opts.untilDrained === true, onProgress: drainProgressLine(process.stderr), metrics: metricsPort(opts.metricsPort) });
         logger.info(opts.untilDrained ? 'drained and stopped' : 'stopped cleanly');
       }),
     );

@@ -11,6 +11,7 @@ import type { SnapshotFormat } from '../../trainer/format';
 import { partitionEnds } from '../../kafka/offsets';
 import type { Manifest } from '../../trainer/manifest';
 import { createTrainerMetrics } from '../../trainer/metrics';
+import { metricsPort, startMetricsServer } from '../../metrics/server';
 import { trainerSettings, type TrainerOverrides, type TrainerSettings } from '../../trainer/settings';
 import { snapshotNow } from '../../trainer/snapshotNow';
 import { TrainerConsumer } from '../../trainer/trainerConsumer';
@@ -56,26 +57,32 @@ export function registerSnapshotCommands(program: Command): void {
     .description('Run the trainer consumer: snapshots by trainer.every until SIGTERM/SIGINT (never a partial snapshot)')
     .option('--topology <file>', 'topology file', DEFAULT_TOPOLOGY)
     .option('--iteration <n>', 'snapshot the curated topics of iteration N (consumer group <name>.iterN.trainer)')
+    .option('--metrics-port <n>', 'serve /metrics and /healthz on this port (default $HUMPBACK_METRICS_PORT or 9464; 0 = any free port)')
     .action(
-      action(async (opts: { topology: string; iteration?: string }) => {
+      action(async (opts: { topology: string; iteration?: string; metricsPort?: string }) => {
         const logger = createLogger({ component: 'trainer' });
         const { settings, clientId } = load(opts.topology, opts.iteration, {});
         if (settings.every === undefined) {
           throw new ConfigError(`${opts.topology}: trainer.every is not set, so the trainer would never take a snapshot. Fix: add "every: { examples: 1000, minutes: 60 }" under trainer, or run \`humpback snapshot\``);
         }
         const kafka = createKafka(await resolveBrokers(logger), clientId, logger);
-        await runTrainer(kafka, settings, logger);
+        await runTrainer(kafka, settings, logger, metricsPort(opts.metricsPort));
       }),
     );
 }
 
-async function runTrainer(kafka: ReturnType<typeof createKafka>, settings: TrainerSettings, logger: Logger): Promise<void> {
+async function runTrainer(kafka: ReturnType<typeof createKafka>, settings: TrainerSettings, logger: Logger, port: { port: number; isDefault: boolean }): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await partitionEnds(admin, settings.topics).finally(() => admin.disconnect());
-  const trainer = new TrainerConsumer({ kafka, serde: await createSerde(), settings, logger, metrics: createTrainerMetrics(new Registry()) });
+  const registry = new Registry();
+  const metrics = createTrainerMetrics(registry);
+  metrics.policy(settings.every?.minutes);
+  const trainer = new TrainerConsumer({ kafka, serde: await createSerde(), settings, logger, metrics });
   trainer.open(new Map([...ends].map(([key, e]) => [key, e.high])));
   await trainer.run({ policy: true });
+  let running = true;
+  const server = await startMetricsServer({ registry, port: port.port, portIsDefault: port.isDefault, health: () => ({ healthy: running, group: settings.group }), logger });
   logger.info('trainer started', { group: settings.group, topics: settings.topics, outDir: settings.outDir, every: settings.every });
   await new Promise<void>((resolve, reject) => {
     const shutdown = (signal: string): void => {
@@ -84,8 +91,11 @@ async function runTrainer(kafka: ReturnType<typeof createKafka>, settings: Train
     };
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
-    trainer.onCrash((err) => void trainer.stop().then(() => reject(err), reject));
-  });
+    trainer.onCrash((err) => {
+      running = false;
+      void trainer.stop().then(() => reject(err), reject);
+    });
+  }).finally(() => server.close());
   logger.info('stopped cleanly');
 }
 
