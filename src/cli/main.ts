@@ -4,6 +4,9 @@ import { registerKafkaCommands } from './commands/kafka';
 import { registerTopologyCommands } from './commands/topology';
 import { registerRunCommand } from './commands/run';
 import { registerReplayCommand } from './commands/replay';
+import { registerStatusCommand } from './commands/status';
+import { registerDlqCommands } from './commands/dlq';
+import { registerTopicsReadCommand } from './commands/topicsRead';
 import { registerOfflineStageCommands } from './commands/offlineStage';
 import { registerDemoCommand } from './commands/demo';
 import { registerIngestCommand } from './commands/ingest';
@@ -22,6 +25,9 @@ export function buildProgram(): Command {
   registerModelCommands(program);
   registerRunCommand(program);
   registerReplayCommand(program);
+  registerStatusCommand(program);
+  registerDlqCommands(program);
+  registerTopicsReadCommand(program);
   registerSnapshotCommands(program);
   registerSegmentCommand(program); // before the generic offline commands: segment reads crawl files
   registerOfflineStageCommands(program);

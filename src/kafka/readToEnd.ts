@@ -1,5 +1,5 @@
 import type { IHeaders, Kafka } from 'kafkajs';
-import { partitionEnds, partitionKey } from './offsets';
+import { committedOffsets, partitionEnds, partitionKey, splitPartitionKey } from './offsets';
 
 export interface RawRecord {
   partition: number;
@@ -10,14 +10,19 @@ export interface RawRecord {
 }
 
 /**
- * Every record of `topic` from its start up to the end it has now, as stored (bytes), in partition
- * then offset order. For small topics (demo summaries, a capped copy); commits nothing.
+ * Every record of `topic` from the group's committed offsets (its start, for a new group) up to the
+ * end the topic has now, as stored (bytes), in partition then offset order, with those ends. For
+ * small topics (demo summaries, a capped copy, dead letters); commits nothing itself.
  */
 export async function readToEnd(kafka: Kafka, topic: string, groupId: string): Promise<RawRecord[]> {
+  return (await readToEndWithOffsets(kafka, topic, groupId)).records;
+}
+
+export async function readToEndWithOffsets(kafka: Kafka, topic: string, groupId: string): Promise<{ records: RawRecord[]; ends: Map<number, number> }> {
   const admin = kafka.admin();
   await admin.connect();
-  const ends = await partitionEnds(admin, [topic]).finally(() => admin.disconnect());
-  const remaining = new Set([...ends].filter(([, e]) => e.high > e.low).map(([key]) => key));
+  const [ends, committed] = await Promise.all([partitionEnds(admin, [topic]), committedOffsets(admin, groupId, [topic])]).finally(() => admin.disconnect());
+  const remaining = new Set([...ends].filter(([key, e]) => Math.max(e.low, committed.get(key) ?? e.low) < e.high).map(([key]) => key));
   const records: RawRecord[] = [];
   if (remaining.size > 0) {
     const consumer = kafka.consumer({ groupId });
@@ -42,5 +47,6 @@ export async function readToEnd(kafka: Kafka, topic: string, groupId: string): P
       await consumer.disconnect();
     }
   }
-  return records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+  const byPartition = new Map([...ends].map(([key, e]) => [splitPartitionKey(key).partition, e.high]));
+  return { records: records.sort((a, b) => a.partition - b.partition || a.offset - b.offset), ends: byPartition };
 }

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { localBrokerStatus, startLocalBroker, stopLocalBroker } from '../../kafka/localBroker';
+import { resolveBrokers } from '../../kafka/brokers';
+import { runKafkaTool } from '../../kafka/local/tools';
 import { createLogger } from '../../runtime/logger';
 import { action } from '../fail';
 
@@ -49,6 +51,19 @@ export function registerKafkaCommands(program: Command): void {
           `logFile: ${s.logFile}`,
         ];
         process.stdout.write(lines.join('\n') + '\n');
+      }),
+    );
+
+  kafka
+    .command('consumer-groups')
+    .description("Kafka's kafka-consumer-groups tool against $KAFKA_BROKERS or the local broker (e.g. --describe --group humpback.score; --reset-offsets ... --execute)")
+    .allowUnknownOption()
+    .helpOption(false)
+    .argument('[args...]', 'arguments for kafka-consumer-groups (--bootstrap-server is added)')
+    .action(
+      action(async (args: string[]) => {
+        const brokers = await resolveBrokers(logger);
+        process.exitCode = await runKafkaTool('consumer-groups', args, brokers.join(','), logger);
       }),
     );
 }

@@ -29,7 +29,7 @@ function runMaven(args: string[]): Promise<{ code: number; output: string }> {
  * Maven copies into a temp directory beside `jarsDir` that is renamed into place when complete, so an
  * interrupted download never leaves a half cache.
  */
-export async function ensureJars(jarsDir: string, pomFile: string, logger: Logger): Promise<void> {
+export async function ensureJars(jarsDir: string, pomFile: string, logger: Logger, mainJar = `kafka_2.13-${KAFKA_VERSION}`): Promise<void> {
   if (jarsComplete(jarsDir)) return;
   checkMaven();
   fs.mkdirSync(path.dirname(jarsDir), { recursive: true });
@@ -42,7 +42,7 @@ export async function ensureJars(jarsDir: string, pomFile: string, logger: Logge
       'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies', `-DoutputDirectory=${tmp}`, '-DincludeScope=runtime',
     ]);
     const jars = fs.existsSync(tmp) ? fs.readdirSync(tmp).filter((f) => f.endsWith('.jar')) : [];
-    if (code !== 0 || !jars.some((f) => f.startsWith(`kafka_2.13-${KAFKA_VERSION}`))) {
+    if (code !== 0 || !jars.some((f) => f.startsWith(mainJar))) {
       throw new ConfigError(
         `Maven could not resolve Kafka ${KAFKA_VERSION} jars (mvn exit ${code}): ${mavenFailureSummary(output)}; check access to Maven Central (proxy settings in ~/.m2/settings.xml) or set KAFKA_BROKERS`,
       );
