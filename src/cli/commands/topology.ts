@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { applyTopics, type ApplyResult } from '../../kafka/admin';
 import { createKafka, resolveBrokers } from '../../kafka/brokers';
+import { strimziTopicsYaml } from '../../deploy/strimziTopics';
+import { ConfigError } from '../../runtime/errors';
 import { createLogger } from '../../runtime/logger';
 import { loadTopology, resolveTopology, TopologyError, type ResolvedTopic } from '../../topology/loader';
 import { action } from '../fail';
@@ -16,7 +18,7 @@ const processIo: Io = {
   err: (line) => process.stderr.write(line + '\n'),
 };
 
-/** `humpback topology lint <file>` and `humpback topics apply [--topology F]`. */
+/** `humpback topology lint <file>`, `humpback topics apply [--topology F]` and `humpback topics manifest`. */
 export function registerTopologyCommands(program: Command): void {
   const topology = subcommand(program, 'topology', 'Check topology files (topics and stages as YAML)');
   topology
@@ -51,6 +53,36 @@ export function registerTopologyCommands(program: Command): void {
         }
       }),
     );
+
+  topics
+    .command('manifest')
+    .description("Print Strimzi KafkaTopic resources (multi-document YAML) for the topology's topics, dead-letter topics included")
+    .option('--topology <file>', 'topology file', DEFAULT_TOPOLOGY)
+    .option('--cluster <name>', 'Strimzi Kafka resource the topics belong to (label strimzi.io/cluster)', 'humpback')
+    .option('--namespace <ns>', 'namespace of the KafkaTopic resources (the one the Topic Operator watches)', 'kafka')
+    .option('--replicas <n>', "replicas of every topic (default: each topic's replicationFactor)")
+    .action(
+      action(async (opts: ManifestOptions) => {
+        process.stdout.write(topicsManifest(opts));
+      }),
+    );
+}
+
+export interface ManifestOptions {
+  topology: string;
+  cluster: string;
+  namespace: string;
+  replicas?: string;
+}
+
+/** The text `humpback topics manifest` prints: deploy/k8s/topics.yaml is this with the defaults. */
+export function topicsManifest(opts: ManifestOptions): string {
+  const replicas = opts.replicas === undefined ? undefined : Number(opts.replicas);
+  if (replicas !== undefined && !(Number.isInteger(replicas) && replicas >= 1)) {
+    throw new ConfigError(`--replicas ${opts.replicas} is not a positive integer. Fix: e.g. --replicas 3 (at most the number of brokers)`);
+  }
+  const resolved = resolveTopology(loadTopology(findTopologyFile(opts.topology)));
+  return strimziTopicsYaml(resolved, { cluster: opts.cluster, namespace: opts.namespace, replicas });
 }
 
 /** Reuses a parent command another module may have registered already (e.g. `topics list`). */
