@@ -34,6 +34,13 @@ export function kafkajsLogLevel(env: NodeJS.ProcessEnv = process.env): logLevel 
   return LEVELS[(env.KAFKAJS_LOG_LEVEL ?? '').toUpperCase()] ?? logLevel.WARN;
 }
 
+/**
+ * kafkajs warnings that describe a choice we made, printed at every client start: shown at debug.
+ * Bounded producer retries: a send that still fails is retried by the stage runner and outputs are
+ * keyed, so delivery is at-least-once by design (README, Delivery guarantees), never claimed exactly-once.
+ */
+const EXPECTED_WARNINGS = ['Limiting retries for the idempotent producer'];
+
 /** Routes kafkajs log entries into our logger, one line each, with kafkajs' extra fields as fields. */
 export function kafkajsLogCreator(logger: Logger): logCreator {
   return () => (entry: LogEntry) => {
@@ -41,7 +48,7 @@ export function kafkajsLogCreator(logger: Logger): logCreator {
     const fields: Record<string, unknown> = { ...(entry.namespace ? { kafkajs: entry.namespace } : {}), ...extra };
     const text = String(message);
     if (entry.level === logLevel.ERROR) logger.error(text, fields);
-    else if (entry.level === logLevel.WARN) logger.warn(text, fields);
+    else if (entry.level === logLevel.WARN && !EXPECTED_WARNINGS.some((w) => text.startsWith(w))) logger.warn(text, fields);
     else if (entry.level === logLevel.INFO) logger.info(text, fields);
     else logger.debug(text, fields);
   };
