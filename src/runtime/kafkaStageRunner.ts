@@ -134,16 +134,25 @@ export class KafkaStageRunner {
     await heartbeat();
   }
 
-  /** Waits for an in-flight slot, heartbeating meanwhile; false if we must stop dispatching. */
+  /**
+   * Waits for an in-flight slot, heartbeating meanwhile; false if we must stop dispatching. The
+   * heartbeat goes before every record (kafkajs sends at most one per heartbeatInterval): it is how a
+   * rebalance reaches a member that never waits for a slot, and a batch that went on dispatching
+   * would keep every other member of the group waiting (new replicas would get no partitions).
+   */
   private async waitForSlot(heartbeat: () => Promise<void>, live: () => boolean): Promise<boolean> {
     for (;;) {
       if (this.stopping || !live()) return false;
+      try {
+        await heartbeat();
+      } catch (err) {
+        if (isRebalanceError(err)) throw err; // kafkajs rejoins; undispatched records are fetched again
+      }
       if (await this.inFlight.acquireWithin(1000)) {
         if (!this.stopping && live()) return true;
         this.inFlight.release();
         return false;
       }
-      await heartbeat().catch(() => undefined);
     }
   }
 
@@ -258,4 +267,10 @@ export class KafkaStageRunner {
   get inFlightCount(): number {
     return this.tasks.size;
   }
+}
+
+/** kafkajs errors that mean "rejoin the group" (its own isRebalancing, plus a forgotten member). */
+function isRebalanceError(err: unknown): boolean {
+  const type = (err as { type?: unknown } | null)?.type;
+  return type === 'REBALANCE_IN_PROGRESS' || type === 'NOT_COORDINATOR_FOR_GROUP' || type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID';
 }
