@@ -5,7 +5,9 @@
  * batched layouts (N sequences of one context in lockstep; K contexts with their own threads).
  * Each layout gets a warm-up request, then ROUNDS timed passes; the best pass is reported (the machine
  * may be shared). Target: batched pairs/s >= 2x the baseline.
- * Run: `npx tsc -p bench/tsconfig.json && node dist-bench/bench/llmEmbedded.js [model.gguf]`.
+ * Quick mode (`--quick` or BENCH_QUICK=1, also `npm run bench -- --quick`): QUICK_PROMPTS
+ * prompts and only the baseline and the 1 context x 4 sequences and cores x 1 layouts.
+ * Run: `npm run bench:llm-embedded [-- --quick] [-- model.gguf]` or `node dist-bench/bench/llmEmbedded.js [--quick] [model.gguf]`.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,9 +15,10 @@ import path from 'node:path';
 import type { LlmRequest } from '../src/llm/backend';
 import { EmbeddedBackend } from '../src/llm/embeddedBackend';
 import { resolveModelPath } from '../src/llm/modelFetch';
+import { quickMode, repoRoot, runMain, type BenchRow } from './common';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const PROMPTS = 12;
+const QUICK_PROMPTS = 4;
 
 interface Layout {
   name: string;
@@ -34,13 +37,8 @@ interface Row {
   threads: number;
 }
 
-function repoRoot(): string {
-  for (let dir = __dirname; path.dirname(dir) !== dir; dir = path.dirname(dir)) if (fs.existsSync(path.join(dir, 'samples', 'seed.jsonl'))) return dir;
-  return process.cwd();
-}
-
-function prompts(): LlmRequest[] {
-  const lines = fs.readFileSync(path.join(repoRoot(), 'samples', 'seed.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, PROMPTS);
+function prompts(count: number): LlmRequest[] {
+  const lines = fs.readFileSync(path.join(repoRoot(), 'samples', 'seed.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, count);
   return lines.map((line, i) => {
     const answer = (JSON.parse(line) as { output: string }).output.slice(0, 600);
     const content = `Below is a candidate answer to a question or instruction from a user. Write the most likely question to which the text below would be a great answer.\n\n<text>\n${answer}\n</text>`;
@@ -48,13 +46,13 @@ function prompts(): LlmRequest[] {
   });
 }
 
-async function measure(modelPath: string, layout: Layout, requests: LlmRequest[]): Promise<Row> {
+async function measure(modelPath: string, layout: Layout, requests: LlmRequest[], rounds: number): Promise<Row> {
   const backend = await EmbeddedBackend.create({ modelPath, contexts: layout.contexts, sequences: layout.sequences, threads: layout.threads, contextSize: 1024, timeoutMs: 600_000 });
   try {
     await backend.complete(requests[0]); // warm-up
     let best = Infinity;
     let tokensOut = 0;
-    for (let r = 0; r < ROUNDS; r++) {
+    for (let r = 0; r < rounds; r++) {
       const t0 = process.hrtime.bigint();
       let out = 0;
       if (layout.concurrent) out = (await Promise.all(requests.map((q) => backend.complete(q)))).reduce((n, x) => n + x.tokensOut, 0);
@@ -69,9 +67,11 @@ async function measure(modelPath: string, layout: Layout, requests: LlmRequest[]
   }
 }
 
-async function main(): Promise<void> {
-  const modelPath = await resolveModelPath(process.argv[2]);
-  const requests = prompts();
+/** The layouts over the seed prompts; quick: fewer prompts, three layouts. */
+export async function measureEmbedded(opts: { quick: boolean; modelPath?: string }): Promise<{ row: BenchRow; report: string[] }> {
+  const modelPath = await resolveModelPath(opts.modelPath);
+  const requests = prompts(opts.quick ? QUICK_PROMPTS : PROMPTS);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
   const cores = os.availableParallelism();
   const layouts: Layout[] = [
     { name: 'baseline: 1 sequence, one at a time', contexts: 1, sequences: 1, concurrent: false },
@@ -79,25 +79,38 @@ async function main(): Promise<void> {
     { name: '1 context x 8 sequences, batched', contexts: 1, sequences: 8, concurrent: true },
     { name: `${cores} contexts x 1 sequence (1 thread each)`, contexts: cores, sequences: 1, threads: 1, concurrent: true },
     { name: `${cores} contexts x 4 sequences (1 thread each)`, contexts: cores, sequences: 4, threads: 1, concurrent: true },
-  ];
+  ].filter((l) => !opts.quick || l.sequences === 1 || (l.contexts === 1 && l.sequences === 4));
   const rows: Row[] = [];
   for (const layout of layouts) {
-    rows.push(await measure(modelPath, layout, requests));
+    rows.push(await measure(modelPath, layout, requests, rounds));
     process.stderr.write(`done: ${layout.name}\n`);
   }
-  const base = requests.length / rows[0].seconds;
-  console.log(`Embedded model ${path.basename(modelPath)} on ${cores} cores (${os.cpus()[0]?.model ?? 'cpu'}), ${requests.length} prompts, <= 48 answer tokens, best of ${ROUNDS}\n`);
-  console.log('| layout | threads/context | seconds | pairs/s | answer tokens/s | mean sequences per step | vs baseline |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const r of rows) {
-    const pairs = requests.length / r.seconds;
-    console.log(`| ${r.layout.name} | ${r.threads} | ${r.seconds.toFixed(2)} | ${pairs.toFixed(2)} | ${(r.tokensOut / r.seconds).toFixed(1)} | ${r.meanBatch.toFixed(2)} | ${(pairs / base).toFixed(2)}x |`);
-  }
-  const bestBatched = Math.max(...rows.slice(1).map((r) => requests.length / r.seconds));
-  console.log(`\nbest batched / baseline: ${(bestBatched / base).toFixed(2)}x (target >= 2x)`);
+  const pairsPerSecond = (r: Row): number => requests.length / r.seconds;
+  const base = pairsPerSecond(rows[0]);
+  const best = rows.slice(1).reduce((a, b) => (pairsPerSecond(b) > pairsPerSecond(a) ? b : a));
+  const ratio = pairsPerSecond(best) / base;
+  const report = [
+    `Embedded model ${path.basename(modelPath)} on ${cores} cores (${os.cpus()[0]?.model ?? 'cpu'}), ${requests.length} prompts, <= 48 answer tokens, best of ${rounds}`,
+    '',
+    '| layout | threads/context | seconds | pairs/s | answer tokens/s | mean sequences per step | vs baseline |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((r) => `| ${r.layout.name} | ${r.threads} | ${r.seconds.toFixed(2)} | ${pairsPerSecond(r).toFixed(2)} | ${(r.tokensOut / r.seconds).toFixed(1)} | ${r.meanBatch.toFixed(2)} | ${(pairsPerSecond(r) / base).toFixed(2)}x |`),
+  ];
+  const row: BenchRow = {
+    benchmark: `embedded model batched (best: ${best.layout.name}) vs one at a time (${requests.length} prompts${opts.quick ? ', quick' : ''})`,
+    measured: `${pairsPerSecond(best).toFixed(2)} pairs/s`,
+    baseline: `${base.toFixed(2)} pairs/s`,
+    ratio,
+    target: '>= 2x',
+    met: ratio >= 2,
+  };
+  return { row, report };
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+async function main(): Promise<void> {
+  const { row, report } = await measureEmbedded({ quick: quickMode(), modelPath: process.argv.slice(2).find((a) => !a.startsWith('--')) });
+  console.log(report.join('\n'));
+  console.log(`\nbest batched / baseline: ${row.ratio.toFixed(2)}x (target >= 2x)`);
+}
+
+if (require.main === module) runMain(main);

@@ -6,20 +6,16 @@
  *  - one endpoint, pool limit = C;
  *  - two endpoints of capacity C/2 each (load spread);
  *  - one endpoint answering 429 beyond C while the pool is allowed 4*C (the adaptive limit must find C).
- * Each fake server runs in its own worker thread, like a real server in its own process: sharing
- * the client's event loop would charge the server's JSON and HTTP work to the client.
- * Run: `npx tsc -p bench/tsconfig.json && node dist-bench/bench/llmSaturation.js [L_ms] [C]`.
+ * Each fake server runs in its own worker thread (bench/fakeServer.ts), like a real server in its own
+ * process: sharing the client's event loop would charge the server's JSON and HTTP work to the client.
+ * `npm run bench` calls measureSaturation() with the defaults.
+ * Run: `npm run bench:llm-saturation` or `node dist-bench/bench/llmSaturation.js [L_ms] [C]`.
  */
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { LlmRequest } from '../src/llm/backend';
 import { EndpointPool, type PoolMember } from '../src/llm/endpointPool';
 import { OpenAiBackend } from '../src/llm/openaiBackend';
-import type { FakeOpenAiServer, FakeServerOptions } from '../test/helpers/fakeOpenAiServer';
-
-const L = Number(process.argv[2] ?? 200);
-const C = Number(process.argv[3] ?? 16);
-const N = 20 * C;
+import { runMain, type BenchRow } from './common';
+import { startFakeServer, type ServerOptions } from './fakeServer';
 
 interface Row {
   setup: string;
@@ -35,47 +31,9 @@ const request = (i: number): LlmRequest => ({
   sampling: { temperature: 0.7, topP: 0.9, maxTokens: 64, seed: i },
 });
 
-type ServerOptions = Omit<FakeServerOptions, 'respond'>;
-
-/** A fake server in a worker thread, driven by messages. */
-interface RemoteServer {
-  url: string;
-  stats(): Promise<FakeOpenAiServer['stats']>;
-  close(): Promise<void>;
-}
-
-async function startRemote(opts: ServerOptions): Promise<RemoteServer> {
-  const helper = path.join(__dirname, '..', 'test', 'helpers', 'fakeOpenAiServer.js');
-  const code = `
-    const { parentPort, workerData } = require('node:worker_threads');
-    const { startFakeOpenAiServer } = require(${JSON.stringify(helper)});
-    startFakeOpenAiServer({ ...workerData, respond: () => 'What does the segment explain?' }).then((s) => {
-      parentPort.postMessage({ url: s.url });
-      parentPort.on('message', async (m) => {
-        if (m === 'stats') parentPort.postMessage({ stats: s.stats });
-        if (m === 'reset') { s.stats.served = 0; s.stats.maxInFlight = 0; parentPort.postMessage({ ok: true }); }
-        if (m === 'close') { await s.close(); parentPort.postMessage({ closed: true }); }
-      });
-    });`;
-  const worker = new Worker(code, { eval: true, workerData: opts });
-  const next = <T>(): Promise<T> => new Promise((resolve) => worker.once('message', resolve));
-  const { url } = await next<{ url: string }>();
-  return {
-    url,
-    stats: async () => {
-      worker.postMessage('stats');
-      return (await next<{ stats: FakeOpenAiServer['stats'] }>()).stats;
-    },
-    close: async () => {
-      worker.postMessage('close');
-      await next();
-      await worker.terminate();
-    },
-  };
-}
-
-async function run(setup: string, servers: ServerOptions[], poolLimit: number, overloadHoldMs?: number): Promise<Row> {
-  const started = await Promise.all(servers.map((o) => startRemote(o)));
+async function run(L: number, C: number, setup: string, servers: ServerOptions[], poolLimit: number, overloadHoldMs?: number): Promise<Row> {
+  const N = 20 * C;
+  const started = await Promise.all(servers.map((o) => startFakeServer(o, 'What does the segment explain?')));
   let pool: EndpointPool | undefined;
   const backends = started.map(
     (s, i) =>
@@ -105,24 +63,41 @@ async function run(setup: string, servers: ServerOptions[], poolLimit: number, o
   }
 }
 
-async function main(): Promise<void> {
+/** All three setups at latency L (ms) and capacity C, N = 20*C requests each; the row is the first setup's throughput / (C/L). */
+export async function measureSaturation(L = 200, C = 16): Promise<{ row: BenchRow; report: string[] }> {
+  const N = 20 * C;
   const rows = [
-    await run(`1 endpoint, capacity ${C}, pool limit ${C}`, [{ latencyMs: L, capacity: C }], C),
-    await run(`2 endpoints, capacity ${C / 2} each, limit ${C / 2} each`, [{ latencyMs: L, capacity: C / 2 }, { latencyMs: L, capacity: C / 2 }], C / 2),
-    await run(`1 endpoint, capacity ${C} (429 beyond), adaptive limit <= ${4 * C}`, [{ latencyMs: L, capacity: C, overCapacity: 'reject429' }], 4 * C, L),
+    await run(L, C, `1 endpoint, capacity ${C}, pool limit ${C}`, [{ latencyMs: L, capacity: C }], C),
+    await run(L, C, `2 endpoints, capacity ${C / 2} each, limit ${C / 2} each`, [{ latencyMs: L, capacity: C / 2 }, { latencyMs: L, capacity: C / 2 }], C / 2),
+    await run(L, C, `1 endpoint, capacity ${C} (429 beyond), adaptive limit <= ${4 * C}`, [{ latencyMs: L, capacity: C, overCapacity: 'reject429' }], 4 * C, L),
   ];
-  console.log(`LLM saturation: fake server latency L=${L} ms, total capacity C=${C}, N=${N} requests; bound C/L = ${(C / (L / 1000)).toFixed(1)} req/s\n`);
-  console.log('| setup | requests | seconds | req/s | bound C/L | ratio | retries | max in flight at server |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const r of rows) {
-    const rate = N / r.seconds;
-    console.log(`| ${r.setup} | ${r.served} | ${r.seconds.toFixed(2)} | ${rate.toFixed(1)} | ${r.bound.toFixed(1)} | ${(rate / r.bound).toFixed(3)} | ${r.retries} | ${r.maxInFlight} |`);
-  }
-  const headline = N / rows[0].seconds / rows[0].bound;
-  console.log(`\nsaturation ratio (first row): ${headline.toFixed(3)} (target >= 0.95) ${headline >= 0.95 ? 'OK' : 'BELOW TARGET'}`);
+  const report = [
+    `LLM saturation: fake server latency L=${L} ms, total capacity C=${C}, N=${N} requests; bound C/L = ${(C / (L / 1000)).toFixed(1)} req/s`,
+    '',
+    '| setup | requests | seconds | req/s | bound C/L | ratio | retries | max in flight at server |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((r) => {
+      const rate = N / r.seconds;
+      return `| ${r.setup} | ${r.served} | ${r.seconds.toFixed(2)} | ${rate.toFixed(1)} | ${r.bound.toFixed(1)} | ${(rate / r.bound).toFixed(3)} | ${r.retries} | ${r.maxInFlight} |`;
+    }),
+  ];
+  const rate = N / rows[0].seconds;
+  const ratio = rate / rows[0].bound;
+  const row: BenchRow = {
+    benchmark: `LLM stage saturation (OpenAI backend + pool vs fake server, L=${L} ms, C=${C}, ${N} requests)`,
+    measured: `${rate.toFixed(1)} req/s`,
+    baseline: `${rows[0].bound.toFixed(1)} req/s (C/L)`,
+    ratio,
+    target: '>= 0.95',
+    met: ratio >= 0.95,
+  };
+  return { row, report };
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+async function main(): Promise<void> {
+  const { row, report } = await measureSaturation(Number(process.argv[2] ?? 200), Number(process.argv[3] ?? 16));
+  console.log(report.join('\n'));
+  console.log(`\nsaturation ratio (first row): ${row.ratio.toFixed(3)} (target >= 0.95) ${row.met ? 'OK' : 'BELOW TARGET'}`);
+}
+
+if (require.main === module) runMain(main);

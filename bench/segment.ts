@@ -2,9 +2,11 @@
  * `npm run bench:segment [-- files-or-folders...]`: throughput of HTML -> segments on one core, and of
  * trafilatura's `extract` on the same files in the same run, with the ratio (target: humpback >= 3x).
  * Files are read into memory first; only the extraction is timed. Each engine runs one warm-up pass
- * and then `ROUNDS` timed passes; the median pass is reported. The process pins itself (and the
- * Python child) to CPU 0 with `taskset` when it can, so "one core" holds for both.
+ * and then `ROUNDS` timed passes; the median pass is reported. While measuring, every thread of the
+ * process (and so the Python child) is pinned to CPU 0 with `taskset` when it can, so "one core"
+ * holds for both; the previous affinity is restored afterwards (`npm run bench` goes on in-process).
  * trafilatura is installed on first run into <cacheDir>/bench/venv (PyPI), never elsewhere.
+ * `npm run bench` calls measureSegment() on samples/corpus.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,6 +15,7 @@ import path from 'node:path';
 import { configSchema } from '../src/stages/segment';
 import { createSegmenter, structureDocument } from '../src/stages/segmentPipeline';
 import { cacheDir } from '../src/util/paths';
+import { repoRoot, runMain, type BenchRow } from './common';
 
 const ROUNDS = 5;
 
@@ -21,14 +24,6 @@ interface Row {
   docs: number;
   bytes: number;
   seconds: number;
-}
-
-/** The repository root: the first folder above this file with package.json (works compiled to dist-bench/ too). */
-function repoRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'samples'))) return dir;
-    if (path.dirname(dir) === dir) return process.cwd();
-  }
 }
 
 function htmlFiles(inputs: string[]): string[] {
@@ -102,23 +97,33 @@ function table(rows: Row[]): string[] {
   return ['| engine | docs | MB | seconds | docs/s | MB/s |', '|---|---:|---:|---:|---:|---:|', ...cells.map((c) => `| ${c.join(' | ')} |`)];
 }
 
-function main(): void {
-  // Re-run pinned to CPU 0 (the Python child inherits the affinity), when taskset exists.
-  if (process.env.HUMPBACK_BENCH_PINNED !== '1' && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0) {
-    const child = spawnSync('taskset', ['-c', '0', process.execPath, __filename, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, HUMPBACK_BENCH_PINNED: '1' } });
-    process.exit(child.status ?? 1);
-  }
-  const root = repoRoot();
-  const inputs = process.argv.slice(2);
-  const files = htmlFiles(inputs.length > 0 ? inputs : [path.join(root, 'samples', 'corpus')]);
+/** Pins every thread of this process to CPU 0 (children inherit it); returns the undo, or undefined without taskset. */
+function pinToCpu0(): (() => void) | undefined {
+  const show = spawnSync('taskset', ['-p', '-c', String(process.pid)], { encoding: 'utf8' });
+  const previous = /:\s*(\S+)\s*$/.exec(show.stdout ?? '')?.[1];
+  if (show.status !== 0 || previous === undefined) return undefined;
+  const set = (cpus: string): boolean => spawnSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { stdio: 'ignore' }).status === 0;
+  return set('0') ? () => void set(previous) : undefined;
+}
+
+/** Both engines over the same HTML files (default: samples/corpus), one core each, one after the other. */
+export function measureSegment(inputs: string[] = []): { row: BenchRow; report: string[] } {
+  const files = htmlFiles(inputs.length > 0 ? inputs : [path.join(repoRoot(), 'samples', 'corpus')]);
   if (files.length === 0) throw new Error('no .html files to benchmark');
   const docs = files.map((f) => fs.readFileSync(f, 'utf8'));
-
-  const ours = benchHumpback(docs);
-  const theirs = benchTrafilatura(files);
-  const ratio = ours.bytes / ours.seconds / (theirs.bytes / theirs.seconds);
-  const pinned = process.env.HUMPBACK_BENCH_PINNED === '1' ? 'pinned to CPU 0 with taskset' : 'not pinned (no taskset)';
-  const lines = [
+  const unpin = pinToCpu0();
+  let ours: ReturnType<typeof benchHumpback>;
+  let theirs: Row;
+  try {
+    ours = benchHumpback(docs);
+    theirs = benchTrafilatura(files);
+  } finally {
+    unpin?.();
+  }
+  const [mbs, theirMbs] = [ours.bytes / 1e6 / ours.seconds, theirs.bytes / 1e6 / theirs.seconds];
+  const ratio = mbs / theirMbs;
+  const pinned = unpin ? 'pinned to CPU 0 with taskset' : 'not pinned (no taskset)';
+  const report = [
     '# Segment benchmark',
     '',
     `${new Date().toISOString().slice(0, 10)}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${pinned}; ` +
@@ -128,10 +133,23 @@ function main(): void {
     '',
     `Ratio humpback/trafilatura (MB/s): **${ratio.toFixed(1)}x** (target >= 3x). humpback kept ${ours.segments} segments.`,
   ];
-  process.stdout.write(lines.join('\n') + '\n');
-  const out = path.join(root, 'bench', 'results', 'segment.md');
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, lines.join('\n') + '\n');
+  const row: BenchRow = {
+    benchmark: `segment: HTML -> segments on one core vs trafilatura extract (${files.length} pages of samples/corpus)`,
+    measured: `${mbs.toFixed(2)} MB/s`,
+    baseline: `${theirMbs.toFixed(2)} MB/s (${theirs.engine.split(' (')[0]})`,
+    ratio,
+    target: '>= 3x',
+    met: ratio >= 3,
+  };
+  return { row, report };
 }
 
-main();
+async function main(): Promise<void> {
+  const { report } = measureSegment(process.argv.slice(2));
+  process.stdout.write(report.join('\n') + '\n');
+  const out = path.join(repoRoot(), 'bench', 'results', 'segment.md');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, report.join('\n') + '\n');
+}
+
+if (require.main === module) runMain(main);
