@@ -59,6 +59,7 @@ export async function snapshotNow(o: SnapshotNowOptions): Promise<SnapshotNowRes
       return Math.max(low, committed.get(key) ?? low, store.frontierOf(topic, partition) ?? 0) < high;
     });
     if (behind.length === 0) {
+      await commitCoveredOffsets(o, ends, committed);
       const seeds = await trainer.snapshot('on demand', { seedOnly: true });
       if (!seeds) logger.info('nothing new to snapshot', { topics: settings.topics, group: settings.group });
       return { written: seeds, recordsRead: 0 };
@@ -77,5 +78,28 @@ export async function snapshotNow(o: SnapshotNowOptions): Promise<SnapshotNowRes
     return { written: await trainer.snapshot('on demand', { seedOnly: true }), recordsRead };
   } finally {
     await trainer.stop();
+  }
+}
+
+/**
+ * Every record below the ends is in a snapshot already, but the group may not have committed past
+ * them (a snapshot run killed between its rename and its commit): commit now, so lag and
+ * `humpback status` say the truth. The group has no members (checked above), so the admin API may.
+ */
+async function commitCoveredOffsets(o: SnapshotNowOptions, ends: ReadonlyMap<string, { low: number; high: number }>, committed: ReadonlyMap<string, number>): Promise<void> {
+  const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+  for (const [key, { high }] of ends) {
+    if ((committed.get(key) ?? -1) >= high) continue;
+    const { topic, partition } = splitPartitionKey(key);
+    byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition, offset: String(high) }]);
+  }
+  if (byTopic.size === 0) return;
+  const admin = o.kafka.admin();
+  await admin.connect();
+  try {
+    for (const [topic, partitions] of byTopic) await admin.setOffsets({ groupId: o.settings.group, topic, partitions });
+    o.logger.info('committed the trainer group past records already in snapshots', { group: o.settings.group, topics: [...byTopic.keys()] });
+  } finally {
+    await admin.disconnect();
   }
 }
