@@ -21,6 +21,12 @@ export interface LocalBrokerOptions {
   home?: string;
   /** Jar cache; defaults to $HUMPBACK_KAFKA_JARS or <home>/kafka/3.9.1/libs. */
   jarsDir?: string;
+  /**
+   * A broker not already running starts on an empty data dir (its topics from earlier runs deleted).
+   * For throwaway brokers such as the test suite's: topics piling up run after run slow every start
+   * (thousands of partitions to load) until it misses the start-up timeout.
+   */
+  emptyOnStart?: boolean;
 }
 
 export interface LocalBroker {
@@ -66,6 +72,10 @@ export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<L
     }
     const java = checkJava();
     await ensureJars(layout.jarsDir, layout.pomFile, logger);
+    if (opts.emptyOnStart && fs.existsSync(layout.dataDir)) {
+      logger.info('emptying the data dir of a throwaway broker', { dataDir: layout.dataDir });
+      fs.rmSync(layout.dataDir, { recursive: true, force: true });
+    }
     const state = await loadOrCreateState(layout);
     writeFileAtomic(layout.propsFile, serverProperties(state, layout.dataDir));
     await formatStorageOnce(java, layout, state, logger);

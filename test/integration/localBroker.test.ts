@@ -1,6 +1,6 @@
 /**
  * The local broker against a real JVM. Lifecycle tests (stop, kill -9) run a second broker in a temp
- * HUMPBACK_HOME with its own ports, so the shared broker other test files use is never disturbed;
+ * HUMPBACK_HOME with its own ports, so the suite's broker other test files use is never disturbed;
  * the jar cache is shared so nothing is downloaded twice.
  */
 import fs from 'node:fs';
@@ -14,6 +14,7 @@ import { killLocalBroker, localBrokerStatus, type LocalBrokerOptions, startLocal
 import { ConfigError } from '../../src/runtime/errors';
 import { createLogger } from '../../src/runtime/logger';
 import { createTopics, testKafka, uniqueName } from '../helpers/kafka';
+import { testBrokerOptions } from '../helpers/testBroker';
 
 const quiet = createLogger({ component: 'test-own-broker' }, 'warn');
 
@@ -112,6 +113,18 @@ describe('a local broker in its own home', () => {
     }
     await expect(startLocalBroker(opts)).resolves.toMatchObject({ alreadyRunning: false, brokers });
   });
+
+  it('starts empty with emptyOnStart (a throwaway broker), on the same address, but never empties a running one', async () => {
+    await expect(startLocalBroker({ ...opts, emptyOnStart: true })).resolves.toMatchObject({ alreadyRunning: true });
+    await withAdmin(brokers, async (admin) => {
+      expect(await admin.listTopics()).toContain(topic);
+    });
+    await stopLocalBroker({ home });
+    await expect(startLocalBroker({ ...opts, emptyOnStart: true })).resolves.toMatchObject({ alreadyRunning: false, brokers });
+    await withAdmin(brokers, async (admin) => {
+      expect(await admin.listTopics()).not.toContain(topic);
+    });
+  });
 });
 
 describe('the shared test broker', () => {
@@ -129,7 +142,7 @@ describe('the shared test broker', () => {
   // Only when globalSetup chose the local broker (not an external KAFKA_BROKERS).
   const itLocal = process.env.HUMPBACK_TEST_LOCAL_BROKER === '1' ? it : it.skip;
   itLocal('is returned, not restarted, by another start', async () => {
-    const b = await startLocalBroker({ logger: quiet });
+    const b = await startLocalBroker({ logger: quiet, ...testBrokerOptions() });
     expect(b).toMatchObject({ alreadyRunning: true, brokers: process.env.KAFKA_BROKERS });
   });
 });
