@@ -36,15 +36,15 @@ export function crashAt(point: string, n: number): NodeJS.ProcessEnv {
   return { FAULT_CRASH: `${point}:${n}` };
 }
 
-/** Waits until `minCandidates` candidates exist (work is under way), or `timeoutMs` passed (the fault lands anyway). */
-async function untilWorkUnderWay(t: Trial, minCandidates: number, timeoutMs = 60_000): Promise<void> {
+/** Waits until `topic` (default: candidates) holds `min` records (work is under way), or `timeoutMs` passed (the fault lands anyway). */
+async function untilWorkUnderWay(t: Trial, min: number, topic = t.topics.candidates, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const admin = t.config.env.kafka.admin();
   await admin.connect();
   try {
     while (Date.now() < deadline) {
-      const offsets = await admin.fetchTopicOffsets(t.topics.candidates).catch(() => []);
-      if (offsets.reduce((n, o) => n + Number(o.high), 0) >= minCandidates) return;
+      const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
+      if (offsets.reduce((n, o) => n + Number(o.high), 0) >= min) return;
       await sleep(100);
     }
   } finally {
@@ -68,22 +68,26 @@ export const FAULTS: Fault[] = [
       const r = t.rng;
       // Two kills of the stage process at different points, then a clean restart.
       const points = r.shuffle(['before-produce', 'after-produce', 'after-commit']).slice(0, 2);
-      const stagePlan = points.map((p) => crashAt(p, p === 'after-commit' ? r.int(1, 6) : r.int(400, 500)));
+      const stagePlan = points.map((p) => crashAt(p, p === 'after-commit' ? r.int(1, 6) : r.int(1, 40)));
       // The trainer (snapshots every 25 examples) killed while it writes a snapshot, or right after the
       // rename / the commit (the trainer's own crash points), then restarted.
       const trainerFault = r.pick(['fsync', 'before-rename', 'after-rename', 'after-commit']);
       const trainerPlan =
         trainerFault === 'fsync'
-          ? [crashAt('fsync', r.int(400, 500))]
+          ? [crashAt('fsync', r.int(1, 8))]
           : trainerFault === 'before-rename'
             ? [crashAt('before-rename', r.int(1, 2))]
             : [{ HUMPBACK_TRAINER_CRASH_AFTER: trainerFault === 'after-rename' ? 'rename' : 'commit' }];
       const producing = t.produce();
       t.replica('run', 'stages', stagePlan);
-      t.replica('trainer', 'trainer', trainerPlan);
+      const trainer = t.replica('trainer', 'trainer', trainerPlan);
+      // The trainer stops (SIGTERM) part way: what it has not snapshotted is left to `humpback
+      // snapshot`, killed mid-write first (then the trial's own snapshot finishes the job).
+      await untilWorkUnderWay(t, r.int(50, 110), t.topics.curated, 90_000);
+      const stopped = trainer.current.label;
+      await trainer.stop();
+      t.event(`stopped the trainer (${stopped}) [${await t.progress()}]`);
       await finish(t, producing);
-      // The trainer left its last records uncommitted: `humpback snapshot` takes them, killed mid-write
-      // first (then the regular snapshot after the trial finishes the job).
       const snapshotFault = r.pick([crashAt('fsync', r.int(1, 5)), crashAt('before-rename', 1), { HUMPBACK_TRAINER_CRASH_AFTER: 'rename' }, { HUMPBACK_TRAINER_CRASH_AFTER: 'commit' }]);
       const killed = await t.snapshot(snapshotFault);
       const injected = /fault-injection: (.*)|HUMPBACK_TRAINER_CRASH_AFTER=\w+/.exec(killed.stderr)?.[0];

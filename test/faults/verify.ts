@@ -293,7 +293,7 @@ export async function observe(trial: Trial): Promise<Observations> {
     scored: await read(trial.topics.scored, 'humpback.ScoredCandidate'),
     curated: await read(trial.topics.curated, 'humpback.CuratedExample'),
   };
-  // The trainer group behind, but its snapshots cover the records: the known snapshotNow bug, reported apart.
+  // The trainer group behind although its snapshots cover the records: the known issue KNOWN.snapshotCommit.
   const reach = new Map<string, number>();
   for (const s of snapshots) {
     if (s.manifest.group !== trial.groups.trainer) continue;
@@ -303,7 +303,7 @@ export async function observe(trial: Trial): Promise<Observations> {
   const known: string[] = [];
   for (const b of await committedBehind(trial)) {
     const covered = b.group === trial.groups.trainer && (reach.get(`${b.topic}:${b.partition}`) ?? -1) >= b.end;
-    if (covered) known.push(`${KNOWN.snapshotCommit}: ${b.text}, though the snapshots reach ${String(reach.get(`${b.topic}:${b.partition}`))}`);
+    if (covered) known.push(`${KNOWN.snapshotCommit}: ${b.text}, though its snapshots reach ${String(reach.get(`${b.topic}:${b.partition}`))}`);
     else offsetsBehind.push(b.text);
   }
   return { snapshotLines, snapshots: snapshots.length, outputs, deadLetters, offsetsBehind, known, problems };
