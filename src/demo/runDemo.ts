@@ -1,7 +1,7 @@
 /**
  * `humpback demo`: the main job end to end in one process, on a fresh namespace of the local broker
  * (topics and consumer groups `demo-<time>.*`, so every run starts from nothing and can be inspected
- * afterwards with kcat): ingest the sample corpus, segment and dedup until drained, send the first
+ * afterwards with kcat; runs before the last two are removed from the broker, see earlierRuns.ts): ingest the sample corpus, segment and dedup until drained, send the first
  * `maxSegments` segments through backtranslate, score and tier-filter until drained, take a snapshot.
  */
 import fs from 'node:fs';
@@ -25,6 +25,7 @@ import { runIngest } from '../cli/commands/ingest';
 import { drainProgressLine } from '../cli/drainProgress';
 import { ensureTopics, runStages } from '../cli/stageSession';
 import type { DemoReport } from './demoSummary';
+import { removeEarlierDemoRuns } from './earlierRuns';
 
 export interface DemoOptions {
   topologyFile: string;
@@ -36,6 +37,20 @@ export interface DemoOptions {
   now?: () => number;
   /** Serve /metrics and /healthz while the stages run. */
   metrics?: { port: number; isDefault: boolean };
+}
+
+/** Runs whose topics stay in the broker: this one and the two before it. */
+const KEEP_RUNS = 3;
+
+async function removeEarlierRuns(kafka: Kafka, say: (line: string) => void): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const removed = await removeEarlierDemoRuns(admin, KEEP_RUNS);
+    if (removed.runs.length > 0) say(`removed the topics of ${removed.runs.length} earlier demo run(s) from the broker (${removed.topics.length} topics; their files stay)`);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** Stages before the LLM (cheap, run on everything) and the LLM stages (run on the capped segments). */
@@ -60,6 +75,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport | undefined> {
   const logger = o.logger;
   const kafka = createKafka(await resolveBrokers(logger), resolved.clientId, logger);
   await ensureTopics(kafka, resolved);
+  await removeEarlierRuns(kafka, say);
   const serde = await createSerde();
   const registry = new Registry();
   const deps = { kafka, serde, logger, registry };

@@ -130,10 +130,20 @@ it('ingest -> run --until-drained -> snapshot, then replay iteration 2 with a ne
 
 it('humpback demo runs every stage once on a fresh namespace and prints the summary (fake LLM)', async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'humpback-demo-'));
+  // Three earlier runs (older than any real one): the demo keeps its own and the two newest others.
+  const earlier = ['demo-20010101-000001', 'demo-20010101-000002', 'demo-20010101-000003'].map((run) => `${run}.segments`);
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: earlier.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })), waitForLeaders: true });
   const before = m0.requests.length;
   const demo = await runCli(['demo', '--max-segments', '6', '--out', out], { HUMPBACK_LLM_BASE_URL: m0.url, HUMPBACK_LLM_MODEL: 'fake-m0', HUMPBACK_LOG_LEVEL: 'warn' });
   expect(demo.stderr).not.toMatch(/ERROR/);
   expect(demo.code).toBe(0);
+  expect(demo.stderr).toMatch(/removed the topics of \d+ earlier demo run\(s\) from the broker/);
+  const left = await admin.listTopics();
+  await admin.deleteTopics({ topics: earlier.filter((t) => left.includes(t)) });
+  await admin.disconnect();
+  expect(left).not.toContain(earlier[0]);
   expect(m0.requests.length - before).toBe(12); // 6 instructions, 6 ratings
   const summary = demo.stdout;
   expect(summary).toMatch(/^humpback demo finished in /);
