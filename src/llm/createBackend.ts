@@ -43,6 +43,7 @@ function createPool(cfg: LlmConfig, endpoints: readonly EndpointConfig[], env: N
       apiKey: key.apiKey,
       keySource: key.source,
       timeoutMs: cfg.timeoutMs,
+      maxResponseBytes: cfg.maxResponseBytes,
       retries: cfg.retries,
       logger: log,
       // Every retried overload (429, 5xx, timeout, reset) cuts this endpoint's adaptive limit.

@@ -6,8 +6,9 @@
  */
 import OpenAI from 'openai';
 import { ConfigError, PoisonRecordError } from '../runtime/errors';
+import { ResponseLimitError } from './boundedFetch';
 
-export type FailureKind = 'rate-limit' | 'server' | 'timeout' | 'connection' | 'auth' | 'not-found' | 'bad-request' | 'aborted' | 'unknown';
+export type FailureKind = 'rate-limit' | 'server' | 'timeout' | 'too-large' | 'connection' | 'auth' | 'not-found' | 'bad-request' | 'aborted' | 'unknown';
 
 export interface Failure {
   kind: FailureKind;
@@ -21,6 +22,9 @@ export interface Failure {
 
 export function classifyFailure(err: unknown, secrets: readonly string[], now: () => number = Date.now): Failure {
   const clean = (s: string): string => redact(s, secrets).replace(/\s+/g, ' ').trim().slice(0, 300);
+  // Our own limits on the answer (boundedFetch), wherever the client wrapped them.
+  const limit = findCause(err, ResponseLimitError);
+  if (limit) return { kind: limit.limit === 'deadline' ? 'timeout' : 'too-large', retriable: true, message: limit.message };
   if (err instanceof OpenAI.APIUserAbortError) return { kind: 'aborted', retriable: false, message: 'request aborted' };
   if (err instanceof OpenAI.APIConnectionTimeoutError) return { kind: 'timeout', retriable: true, message: 'request timed out' };
   if (err instanceof OpenAI.APIConnectionError) {
@@ -69,6 +73,12 @@ function retryAfterMs(headers: Headers | undefined, now: () => number): number |
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(value);
   return Number.isFinite(date) ? Math.max(0, date - now()) : undefined;
+}
+
+function findCause<T extends Error>(err: unknown, type: new (...args: never[]) => T): T | undefined {
+  let cur: unknown = err;
+  for (let depth = 0; cur instanceof Error && depth < 5; depth++, cur = cur.cause) if (cur instanceof type) return cur;
+  return undefined;
 }
 
 /** undici reports resets as `fetch failed` with the errno (ECONNRESET, UND_ERR_SOCKET...) deeper in `cause`. */

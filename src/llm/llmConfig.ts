@@ -31,10 +31,16 @@ export const embeddedSchema = z.strictObject({
   threads: z.number().int().min(1).max(256).optional(),
 });
 
+/** A completion of a few thousand tokens is tens of KB of JSON; far more is a broken or hostile server. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
 export const llmConfigSchema = z.strictObject({
   endpoints: z.array(endpointSchema).min(1).optional(),
   api: z.enum(['chat', 'completions']).default('chat'),
+  /** Per attempt, from sending the request to the last byte of the answer (headers alone do not count). */
   timeoutMs: z.number().int().min(100).default(120_000),
+  /** An answer body over this many bytes (after decompression) is cut off and the attempt retried. */
+  maxResponseBytes: z.number().int().min(65_536).default(DEFAULT_MAX_RESPONSE_BYTES),
   retries: z.number().int().min(0).max(20).default(4),
   adaptiveConcurrency: z.boolean().default(true),
   embedded: embeddedSchema.prefault({}),

@@ -6,6 +6,8 @@
  */
 import OpenAI from 'openai';
 import type { LlmBackend, LlmRequest, LlmResponse } from './backend';
+import { boundedFetch } from './boundedFetch';
+import { DEFAULT_MAX_RESPONSE_BYTES } from './llmConfig';
 import { classifyFailure, redact, toFinalError, type Failure } from './httpFailure';
 import { renderCompletionPrompt } from './promptTemplate';
 import { backoffDelay, sleep as defaultSleep, type BackoffOptions } from '../runtime/backoff';
@@ -28,7 +30,10 @@ export interface OpenAiBackendOptions {
   apiKey?: string;
   /** Where the key came from, named in 401 messages (never the key itself). */
   keySource?: string;
+  /** Per attempt, from the request to the last byte of the answer. */
   timeoutMs?: number;
+  /** An answer body over this many bytes (decoded) is cut off and the attempt fails (see boundedFetch). */
+  maxResponseBytes?: number;
   /** Retries after the first attempt. */
   retries?: number;
   backoff?: BackoffOptions;
@@ -61,7 +66,14 @@ export class OpenAiBackend implements LlmBackend {
     this.timeoutMs = opts.timeoutMs ?? 120_000;
     this.id = `openai:${opts.baseUrl}#${opts.model}`;
     // logLevel off: the client's debug logs would print request options; we log what we choose.
-    this.client = new OpenAI({ baseURL: opts.baseUrl, apiKey: this.apiKey, maxRetries: 0, timeout: this.timeoutMs, logLevel: 'off' });
+    this.client = new OpenAI({
+      baseURL: opts.baseUrl,
+      apiKey: this.apiKey,
+      maxRetries: 0,
+      timeout: this.timeoutMs,
+      logLevel: 'off',
+      fetch: boundedFetch({ timeoutMs: this.timeoutMs, maxBytes: opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES }),
+    });
   }
 
   async complete(request: LlmRequest): Promise<LlmResponse> {

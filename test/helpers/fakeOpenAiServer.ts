@@ -9,10 +9,14 @@
  * - fixed latency per request and a capacity C: requests beyond C wait in a queue or get 429;
  * - injected failures: any HTTP status (500, 429 with Retry-After, 401...), `hang` (never answer, until
  *   the client gives up) and `reset` (`socket.destroy()`, seen by clients as ECONNRESET);
+ * - hostile transfers: `trickle` (200 and headers at once, then one byte of body every 50 ms, never
+ *   ending) and `flood` (a 200 body of `bytes` bytes, gzip-compressed or not, streamed as fast as the
+ *   client reads; `stats.floodBytesSent` counts what left the server);
  * - hostile outputs (`HOSTILE`): score 10, two Score lines, no Score line, an echo of the prompt;
  * - a request log (`requests`: prompts, bodies, auth header) and usage token counts (words).
  */
 import http from 'node:http';
+import zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 
@@ -31,6 +35,8 @@ export type FakeAction =
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: 'hang' }
   | { kind: 'reset' }
+  | { kind: 'trickle' }
+  | { kind: 'flood'; bytes: number; gzip?: boolean }
   | { kind: 'noChoices' };
 
 export type Responder = (req: FakeRequest) => FakeAction | string | Promise<FakeAction | string>;
@@ -58,7 +64,7 @@ const words = (s: string): number => (s.match(/\S+/g) ?? []).length;
 
 export class FakeOpenAiServer {
   readonly requests: FakeRequest[] = [];
-  readonly stats = { inFlight: 0, maxInFlight: 0, served: 0, rejected: 0 };
+  readonly stats = { inFlight: 0, maxInFlight: 0, served: 0, rejected: 0, floodBytesSent: 0 };
   private readonly script: FakeAction[] = [];
   private readonly waiting: Array<() => void> = [];
   private readonly sockets = new Set<Socket>();
@@ -136,6 +142,8 @@ export class FakeOpenAiServer {
       const scripted = this.script.shift();
       const action = toAction(scripted ?? (await Promise.resolve(this.respond(entry)).catch((err: unknown) => ({ kind: 'status', status: 500, body: { error: { message: `responder threw: ${String(err)}` } } }) as const)));
       if (action.kind === 'hang') return await new Promise<void>((resolve) => res.on('close', resolve));
+      if (action.kind === 'trickle') return await trickle(res);
+      if (action.kind === 'flood') return await this.flood(res, action);
       if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
       this.reply(res, action, entry, isChat);
     } finally {
@@ -144,6 +152,30 @@ export class FakeOpenAiServer {
       if (next) next(); // hand the slot over; busy stays the same
       else this.busy -= 1;
     }
+  }
+
+  /** A JSON-looking body that never closes its string, written as fast as the client reads it. */
+  private async flood(res: http.ServerResponse, action: { bytes: number; gzip?: boolean }): Promise<void> {
+    res.writeHead(200, { 'content-type': 'application/json', ...(action.gzip ? { 'content-encoding': 'gzip' } : {}) });
+    const out: NodeJS.WritableStream = action.gzip ? zlib.createGzip() : res;
+    if (action.gzip) (out as zlib.Gzip).pipe(res);
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    out.write('{"choices":[{"message":{"content":"');
+    for (let sent = 0; sent < action.bytes && !res.destroyed; sent += chunk.length) {
+      this.stats.floodBytesSent += chunk.length;
+      if (!out.write(chunk)) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            out.removeListener('drain', done);
+            res.removeListener('close', done);
+            resolve();
+          };
+          out.once('drain', done);
+          res.once('close', done);
+        });
+      }
+    }
+    out.end();
   }
 
   private reply(res: http.ServerResponse, action: FakeAction, req: FakeRequest, isChat: boolean): void {
@@ -168,6 +200,15 @@ export class FakeOpenAiServer {
       default:
         return json(res, 500, { error: { message: 'unhandled action' } });
     }
+  }
+}
+
+async function trickle(res: http.ServerResponse): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.write('{');
+  while (!res.destroyed) {
+    await new Promise((r) => setTimeout(r, 50));
+    res.write(' ');
   }
 }
 

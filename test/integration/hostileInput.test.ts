@@ -1,7 +1,9 @@
 /**
  * Hostile input through the real pipeline (issue 7, security): pages full of URLs (links, images,
  * scripts, stylesheets, iframes, bare text) are data — nothing in the pipeline fetches them; and an
- * API key an LLM server echoes back in an error never reaches the logs or the dead-letter records.
+ * API key an LLM server echoes back in an error never reaches the logs or the dead-letter records; an
+ * LLM server whose answers trickle in forever or flood (a gzip bomb) costs the stage a dead letter per
+ * record, not a stuck slot or its memory.
  * Real broker; the LLM is the fake OpenAI-compatible server (a test double).
  */
 import fs from 'node:fs';
@@ -37,6 +39,9 @@ beforeAll(async () => {
       if (req.prompt.includes('5-point scale') && req.prompt.includes('refused topic')) {
         return { kind: 'status', status: 400, body: { error: { message: `content refused for caller ${req.authorization ?? ''} (${KEY})` } } };
       }
+      // Backtranslation of a page about "trickling" or "flooding" gets a body that never ends or never fits.
+      if (!req.prompt.includes('5-point scale') && req.prompt.includes('trickling topic')) return { kind: 'trickle' };
+      if (!req.prompt.includes('5-point scale') && req.prompt.includes('flooding topic')) return { kind: 'flood', bytes: 256 * 1024 * 1024, gzip: true };
       return req.prompt.includes('5-point scale') ? 'Fine.\nScore: 5' : 'What does this page describe?';
     },
   });
@@ -88,4 +93,38 @@ it('URLs in pages are never fetched, and an API key echoed by the LLM server is 
   const decoded = await runCli(['topics', 'read', t('score.dlq'), '--topology', topologyFile]);
   expect(decoded.stdout).toMatch(/"reason":"llm\.[a-z-]+"/);
   expect(decoded.stdout).not.toContain(KEY);
+}, 180_000);
+
+it('answers that trickle in forever or flood past the byte cap dead-letter their records; the stage goes on', async () => {
+  const ns = uniqueName('hostile-llm');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'humpback-hostile-llm-'));
+  const url = `http://127.0.0.1:${(canary.address() as AddressInfo).port}`;
+  const pages = ['ordinary topic', 'trickling topic', 'flooding topic'].map((topic, i) => {
+    const file = path.join(dir, `${i}.html`);
+    fs.writeFileSync(file, page(url, topic));
+    return file;
+  });
+  const topologyFile = path.join(dir, 'topology.yaml');
+  const base = namespaced(loadTopology(path.join(ROOT, 'topologies', 'humpback.yaml')), ns);
+  // Short limits so each bad record is given up on in seconds: 1 s per attempt, 2 attempts per call, 2 calls.
+  const stages = base.stages.map((st) => (st.type === 'backtranslate' ? { ...st, retries: 1, llm: { ...(st.llm as object), timeoutMs: 1000, retries: 1, maxResponseBytes: 65_536 } } : st));
+  fs.writeFileSync(topologyFile, stringify({ ...base, stages, trainer: { ...base.trainer, outDir: path.join(dir, 'snapshots') } }));
+  const env = { HUMPBACK_LLM_BASE_URL: llm.url, HUMPBACK_LLM_MODEL: 'fake', HUMPBACK_LOG_LEVEL: 'warn' };
+  const t = (name: string): string => `${ns}.${name}`;
+
+  expect((await runCli(['ingest', ...pages, '--topology', topologyFile, '--topic', t('documents'), '--dlq', t('ingest.dlq')], env)).code).toBe(0);
+  const run = await runCli(['run', '--topology', topologyFile, '--until-drained', '--metrics-port', '0'], env);
+  expect(run.code).toBe(0);
+
+  const segments = await topicRecordCount(kafka, t('segments'));
+  const decoded = await runCli(['topics', 'read', t('backtranslate.dlq'), '--topology', topologyFile]);
+  const letters = decoded.stdout.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { value: { reason: string; message: string } }).value);
+  const candidates = await topicRecordCount(kafka, t('candidates'));
+  // Every segment is accounted for: the ordinary page's became candidates, the two hostile pages' are dead letters.
+  expect(candidates).toBeGreaterThanOrEqual(1);
+  expect(letters.length).toBeGreaterThanOrEqual(2);
+  expect(candidates + letters.length).toBe(segments);
+  expect(letters.every((l) => l.reason === 'stage.retries-exhausted')).toBe(true);
+  expect(letters.some((l) => /no complete answer within 1000 ms/.test(l.message))).toBe(true);
+  expect(letters.some((l) => /over the 65536-byte cap/.test(l.message))).toBe(true);
 }, 180_000);

@@ -12,6 +12,7 @@ describe('llm config: defaults', () => {
     expect(parseLlmConfig(undefined)).toEqual({
       api: 'chat',
       timeoutMs: 120_000,
+      maxResponseBytes: 8 * 1024 * 1024,
       retries: 4,
       adaptiveConcurrency: true,
       embedded: { sequences: 4, contextSize: 4096, contexts: 1 },

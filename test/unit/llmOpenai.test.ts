@@ -155,6 +155,39 @@ describe('OpenAiBackend (chat)', () => {
   });
 });
 
+describe('OpenAiBackend against hostile transfers (the test double)', () => {
+  it('a body that trickles in forever fails the attempt at the timeout (headers alone do not count), then the retry answers', async () => {
+    server.enqueue({ kind: 'trickle' });
+    const started = Date.now();
+    const res = await backend({ timeoutMs: 400 }).complete(request());
+    expect(res.text).toBe('ok');
+    expect(retries.map((r) => r.failure)).toEqual([expect.objectContaining({ kind: 'timeout', message: 'no complete answer within 400 ms' })]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it.each([
+    ['plain', false],
+    ['gzip bomb', true],
+  ])('a %s body over the byte cap is cut off while it is read (never buffered whole), then the retry answers', async (_name, gzip) => {
+    const bytes = 512 * 1024 * 1024;
+    server.enqueue({ kind: 'flood', bytes, gzip });
+    const res = await backend({ maxResponseBytes: 1024 * 1024 }).complete(request());
+    expect(res.text).toBe('ok');
+    expect(retries.map((r) => r.failure.kind)).toEqual(['too-large']);
+    expect(retries[0].failure.message).toMatch(/over the 1048576-byte cap/);
+    // The connection was closed soon after the cap: most of the half gigabyte was never sent.
+    expect(server.stats.floodBytesSent).toBeLessThan(bytes / 4);
+  });
+
+  it('a server that only ever trickles or floods ends in a RetriableError after the retry budget (the stage dead-letters the record)', async () => {
+    server.respond = (req) => (req.seq % 2 === 0 ? { kind: 'trickle' } : { kind: 'flood', bytes: 64 * 1024 * 1024 });
+    const err = await backend({ timeoutMs: 300, retries: 3, maxResponseBytes: 256 * 1024 }).complete(request()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetriableError);
+    expect(retries.map((r) => r.failure.kind)).toEqual(['timeout', 'too-large', 'timeout']);
+    expect(server.count()).toBe(4);
+  });
+});
+
 describe('OpenAiBackend with hostile outputs (the test double)', () => {
   it.each([
     ['score 10', HOSTILE.scoreTen],
