@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import { ConfigError, PoisonRecordError } from '../runtime/errors';
 import { ResponseLimitError } from './boundedFetch';
 
-export type FailureKind = 'rate-limit' | 'server' | 'timeout' | 'too-large' | 'connection' | 'auth' | 'not-found' | 'bad-request' | 'aborted' | 'unknown';
+export type FailureKind = 'rate-limit' | 'server' | 'timeout' | 'too-large' | 'malformed' | 'connection' | 'auth' | 'not-found' | 'bad-request' | 'aborted' | 'unknown';
 
 export interface Failure {
   kind: FailureKind;
@@ -20,11 +20,21 @@ export interface Failure {
   message: string;
 }
 
+/** A 200 answer that is not a completion (see openaiBackend's checkedChoices). */
+export class MalformedAnswerError extends Error {
+  override readonly name = 'MalformedAnswerError';
+}
+
 export function classifyFailure(err: unknown, secrets: readonly string[], now: () => number = Date.now): Failure {
   const clean = (s: string): string => redact(s, secrets).replace(/\s+/g, ' ').trim().slice(0, 300);
   // Our own limits on the answer (boundedFetch), wherever the client wrapped them.
   const limit = findCause(err, ResponseLimitError);
   if (limit) return { kind: limit.limit === 'deadline' ? 'timeout' : 'too-large', retriable: true, message: limit.message };
+  // A 200 that is no completion (or JSON that does not parse): a broken server or proxy, like a 5xx.
+  if (err instanceof MalformedAnswerError) return { kind: 'malformed', retriable: true, message: clean(err.message) };
+  // By name: fetch's JSON parser may throw from another realm (e.g. under jest), where instanceof fails.
+  const name = (err as { name?: unknown } | null)?.name;
+  if (name === 'SyntaxError') return { kind: 'malformed', retriable: true, message: clean(`the answer is not valid JSON: ${String((err as { message?: unknown }).message)}`) };
   if (err instanceof OpenAI.APIUserAbortError) return { kind: 'aborted', retriable: false, message: 'request aborted' };
   if (err instanceof OpenAI.APIConnectionTimeoutError) return { kind: 'timeout', retriable: true, message: 'request timed out' };
   if (err instanceof OpenAI.APIConnectionError) {

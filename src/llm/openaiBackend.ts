@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import type { LlmBackend, LlmRequest, LlmResponse } from './backend';
 import { boundedFetch } from './boundedFetch';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './llmConfig';
-import { classifyFailure, redact, toFinalError, type Failure } from './httpFailure';
+import { classifyFailure, MalformedAnswerError, redact, toFinalError, type Failure } from './httpFailure';
 import { renderCompletionPrompt } from './promptTemplate';
 import { backoffDelay, sleep as defaultSleep, type BackoffOptions } from '../runtime/backoff';
 import { RetriableError } from '../runtime/errors';
@@ -121,14 +121,14 @@ export class OpenAiBackend implements LlmBackend {
         { ...common, messages: messages.map((m) => ({ role: m.role, content: m.content })), ...(sampling.stop?.length ? { stop: sampling.stop } : {}) },
         options,
       );
-      const choice = res.choices?.[0];
+      const choice = checkedChoices(res)[0];
       const text = choice?.message?.content ?? '';
       return this.response(text, res.model, choice?.finish_reason, res.usage, messages.map((m) => m.content).join('\n'));
     }
     const rendered = renderCompletionPrompt(messages);
     const stop = [...(sampling.stop ?? []), ...rendered.stop].slice(0, 4); // OpenAI allows at most 4
     const res = await this.client.completions.create({ ...common, prompt: rendered.prompt, ...(stop.length ? { stop } : {}) }, options);
-    const choice = res.choices?.[0];
+    const choice = checkedChoices(res)[0];
     return this.response(choice?.text ?? '', res.model, choice?.finish_reason, res.usage, rendered.prompt);
   }
 
@@ -149,6 +149,18 @@ export class OpenAiBackend implements LlmBackend {
     }
     return { text, tokensIn: estimateTokens(promptText), tokensOut: estimateTokens(text), model: model || this.opts.model, finishReason, tokensEstimated: true };
   }
+}
+
+/**
+ * The choices of a completion, or a MalformedAnswerError when the 200 is no completion at all: an
+ * HTML page from a proxy, plain text, an empty 204 (the client returns those as a string or null).
+ * An empty `choices` list or a null content stays an empty answer, for the stage to judge.
+ */
+function checkedChoices<T extends { choices: unknown[] }>(res: T): T['choices'] {
+  const choices: unknown = (res as unknown as { choices?: unknown } | null)?.choices;
+  if (Array.isArray(choices)) return res.choices;
+  const what = typeof res === 'string' ? `text ${JSON.stringify((res as string).slice(0, 80))}` : res === null || res === undefined ? 'an empty body' : 'JSON without a choices list';
+  throw new MalformedAnswerError(`the server answered 200 with ${what}, not a completion`);
 }
 
 /** Rough token count when the server does not say: about 4 characters per token for English. */

@@ -11,7 +11,8 @@
  *   the client gives up) and `reset` (`socket.destroy()`, seen by clients as ECONNRESET);
  * - hostile transfers: `trickle` (200 and headers at once, then one byte of body every 50 ms, never
  *   ending) and `flood` (a 200 body of `bytes` bytes, gzip-compressed or not, streamed as fast as the
- *   client reads; `stats.floodBytesSent` counts what left the server);
+ *   client reads; `stats.floodBytesSent` counts what left the server), and `raw` (any status, content
+ *   type and body: an HTML page from a proxy, broken JSON, an empty 204);
  * - hostile outputs (`HOSTILE`): score 10, two Score lines, no Score line, an echo of the prompt;
  * - a request log (`requests`: prompts, bodies, auth header) and usage token counts (words).
  */
@@ -36,6 +37,7 @@ export type FakeAction =
   | { kind: 'hang' }
   | { kind: 'reset' }
   | { kind: 'trickle' }
+  | { kind: 'raw'; status: number; contentType?: string; body: string }
   | { kind: 'flood'; bytes: number; gzip?: boolean }
   | { kind: 'noChoices' };
 
@@ -182,6 +184,10 @@ export class FakeOpenAiServer {
     switch (action.kind) {
       case 'reset':
         res.socket?.destroy();
+        return;
+      case 'raw':
+        res.writeHead(action.status, action.contentType ? { 'content-type': action.contentType } : {});
+        res.end(action.status === 204 ? undefined : action.body);
         return;
       case 'status':
         return json(res, action.status, action.body ?? { error: { message: `injected ${action.status}` } }, action.headers);

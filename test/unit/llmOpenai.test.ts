@@ -179,6 +179,19 @@ describe('OpenAiBackend against hostile transfers (the test double)', () => {
     expect(server.stats.floodBytesSent).toBeLessThan(bytes / 4);
   });
 
+  it.each([
+    ['an HTML page (a proxy)', { kind: 'raw', status: 200, contentType: 'text/html', body: '<html><body>Please log in</body></html>' } as const, /200 with text "<html><body>Please log in/],
+    ['broken JSON', { kind: 'raw', status: 200, contentType: 'application/json', body: '{"choices": [' } as const, /not valid JSON/],
+    ['an empty 204', { kind: 'raw', status: 204, body: '' } as const, /200 with an empty body|not a completion/],
+    ['JSON without choices', { kind: 'raw', status: 200, contentType: 'application/json', body: '{"result": "ok"}' } as const, /JSON without a choices list/],
+  ])('a success status with %s is a malformed answer: retried, then the next answer is used', async (_name, action, message) => {
+    server.enqueue(action);
+    const res = await backend().complete(request());
+    expect(res.text).toBe('ok');
+    expect(retries.map((r) => r.failure.kind)).toEqual(['malformed']);
+    expect(retries[0].failure.message).toMatch(message);
+  });
+
   it('a server that only ever trickles or floods ends in a RetriableError after the retry budget (the stage dead-letters the record)', async () => {
     server.respond = (req) => (req.seq % 2 === 0 ? { kind: 'trickle' } : { kind: 'flood', bytes: 64 * 1024 * 1024 });
     const err = await backend({ timeoutMs: 300, retries: 3, maxResponseBytes: 256 * 1024 }).complete(request()).catch((e: unknown) => e);
