@@ -10,6 +10,8 @@ export type ScoreParse =
   | { ok: true; score: number; rationale: string }
   | { ok: false; reason: 'score.missing' | 'score.out-of-range'; message: string };
 
+/** Longer lines are prose, not a score line; the cap also keeps the regex linear on hostile answers. */
+const MAX_SCORE_LINE = 100;
 const SCORE_LINE = /^[\s*_#>`-]*score[\s*_]*[:：=][\s*_]*(\d+(?:\.\d+)?|[^\s*_/.]+)\s*(?:\/\s*5)?[\s*_.]*$/i;
 
 export function parseScore(answer: string, untrusted: readonly string[] = []): ScoreParse {
@@ -18,7 +20,7 @@ export function parseScore(answer: string, untrusted: readonly string[] = []): S
   const lines = text.split(/\r?\n/);
   let last: { index: number; value: string } | undefined;
   lines.forEach((line, index) => {
-    const m = SCORE_LINE.exec(line);
+    const m = line.length <= MAX_SCORE_LINE ? SCORE_LINE.exec(line) : null;
     if (m) last = { index, value: m[1] };
   });
   if (!last) return { ok: false, reason: 'score.missing', message: 'no "Score: N" line in the answer' };

@@ -38,6 +38,14 @@ describe('parseScore: every rule', () => {
     expect(parseScore(`Here it is:\n${segment}`, [segment])).toMatchObject({ ok: false, reason: 'score.missing' });
   });
 
+  it('reads a hostile answer of megabytes in one pass: a score line padded past 100 characters is prose', () => {
+    // "Score: 1" + spaces + junk made the line regex backtrack quadratically (16 kB took 0.3 s, 1 MB minutes).
+    const padded = `Score: 1${' '.repeat(1_000_000)}x`;
+    expect(parseScore(`${padded}\n${padded}`)).toMatchObject({ ok: false, reason: 'score.missing' });
+    expect(parseScore(`${padded}\nFair.\nScore: 3`)).toMatchObject({ ok: true, score: 3 });
+    expect(parseScore(`Fine.\n**Score:**${' '.repeat(100)}4`)).toMatchObject({ ok: false, reason: 'score.missing' });
+  });
+
   it('finds no score in an echo of the whole prompt', () => {
     const prompt = buildScorePrompt({ id: 'c1', instruction: 'What is Python?', answer: 'Python is a language.' });
     expect(parseScore(prompt.map((m) => m.content).join('\n'), ['What is Python?', 'Python is a language.'])).toMatchObject({ ok: false });
