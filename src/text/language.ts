@@ -14,6 +14,16 @@ export function toLanguageCode(code: string): string | null {
 }
 
 /**
+ * A token without leading and trailing punctuation/symbols. Not /[\p{P}\p{S}]+$/: unanchored, it
+ * is quadratic on a long run of punctuation followed by a letter; this one starts only at a letter.
+ */
+function stripPunctuation(token: string): string {
+  const head = token.replace(/^[\p{P}\p{S}]+/u, '');
+  const last = /(?<keep>[^\p{P}\p{S}])[\p{P}\p{S}]*$/u.exec(head);
+  return last ? head.slice(0, last.index + last.groups!.keep!.length) : '';
+}
+
+/**
  * The natural-language words of a text: whitespace tokens stripped of surrounding punctuation, kept
  * when they are letters only and not camelCase (`os.path`, `file_name`, `getAttr`, `0x1f` go): code
  * and identifiers are noise to a language guesser.
@@ -23,7 +33,7 @@ export function naturalWords(text: string, limit = Infinity): string[] {
   const tokens = /\S+/gu;
   // Scans only as far as needed: language ID looks at the first few dozen words.
   for (let m = tokens.exec(text); m !== null && words.length < limit; m = tokens.exec(text)) {
-    const word = m[0].replace(/^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu, '');
+    const word = stripPunctuation(m[0]);
     if (/^\p{L}[\p{Ll}\p{Lo}\p{Lm}\p{M}'’-]*$/u.test(word)) words.push(word);
   }
   return words;

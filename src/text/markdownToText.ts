@@ -56,7 +56,7 @@ function paragraphText(lines: string[]): string {
   let out = '';
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!;
-    const hard = /(?: {2,}|\\)$/.test(raw) && i < lines.length - 1;
+    const hard = (raw.endsWith('  ') || raw.endsWith('\\')) && i < lines.length - 1;
     let t = raw.trim();
     if (hard && t.endsWith('\\')) t = t.slice(0, -1).trimEnd();
     out += t;
@@ -189,10 +189,7 @@ function readBlocks(lines: string[], start: number): Block[] {
     const atx = ATX.exec(line);
     if (atx) {
       flushAll();
-      const text = atx[2]!
-        .trim()
-        .replace(/(?:^|[ \t]+)#+$/, '')
-        .trim();
+      const text = withoutClosingHashes(atx[2]!.trim()).trim();
       blocks.push({ kind: 'heading', level: atx[1]!.length as 1 | 2 | 3 | 4 | 5 | 6, text });
       continue;
     }
@@ -247,6 +244,19 @@ function readBlocks(lines: string[], start: number): Block[] {
   if (fence !== null) blocks.push({ kind: 'code', text: fence.lines.join('\n') });
   flushAll();
   return blocks;
+}
+
+/**
+ * A heading without its closing `#`s (those alone, or after a space or tab: `# C#` keeps its hash).
+ * A scan, not /(?:^|[ \t]+)#+$/, which is quadratic on long runs of spaces or hashes.
+ */
+function withoutClosingHashes(text: string): string {
+  let end = text.length;
+  while (end > 0 && text[end - 1] === '#') end--;
+  if (end === text.length || end === 0) return text.slice(0, end);
+  if (text[end - 1] !== ' ' && text[end - 1] !== '\t') return text;
+  while (end > 0 && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
+  return text.slice(0, end);
 }
 
 /** Converts a Markdown document to a title and blocks in reading order. */

@@ -72,7 +72,8 @@ function sectionEnd(blocks: Block[], start: number, level: number): number {
 /** Headings become one clean line; body blocks keep their inner layout (code, tables) minus outer blank lines. */
 function cleanBlock(block: Block): Block {
   if (block.kind === 'heading') return { ...block, text: cleanLine(block.text) };
-  return { ...block, text: block.text.replace(/^\s*\n|\s+$/g, '') };
+  // trimEnd, not /\s+$/: that regex is quadratic on a long whitespace run followed by text.
+  return { ...block, text: block.text.replace(/^\s*\n/, '').trimEnd() };
 }
 
 function cleanLine(text: string): string {
