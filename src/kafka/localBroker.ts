@@ -22,7 +22,8 @@ export interface LocalBrokerOptions {
   /** Jar cache; defaults to $HUMPBACK_KAFKA_JARS or <home>/kafka/3.9.1/libs. */
   jarsDir?: string;
   /**
-   * A broker not already running starts on an empty data dir (its topics from earlier runs deleted).
+   * A broker not already running starts on an empty data dir (its topics from earlier runs deleted)
+   * and on newly picked free ports.
    * For throwaway brokers such as the test suite's: topics piling up run after run slow every start
    * (thousands of partitions to load) until it misses the start-up timeout.
    */
@@ -72,9 +73,11 @@ export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<L
     }
     const java = checkJava();
     await ensureJars(layout.jarsDir, layout.pomFile, logger);
-    if (opts.emptyOnStart && fs.existsSync(layout.dataDir)) {
-      logger.info('emptying the data dir of a throwaway broker', { dataDir: layout.dataDir });
+    if (opts.emptyOnStart) {
+      // Ports too: a throwaway broker has no clients to keep, and a kept port may be taken by now.
+      logger.info('starting a throwaway broker empty, on new ports', { dataDir: layout.dataDir });
       fs.rmSync(layout.dataDir, { recursive: true, force: true });
+      fs.rmSync(layout.stateFile, { force: true });
     }
     const state = await loadOrCreateState(layout);
     writeFileAtomic(layout.propsFile, serverProperties(state, layout.dataDir));

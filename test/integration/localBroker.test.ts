@@ -114,16 +114,24 @@ describe('a local broker in its own home', () => {
     await expect(startLocalBroker(opts)).resolves.toMatchObject({ alreadyRunning: false, brokers });
   });
 
-  it('starts empty with emptyOnStart (a throwaway broker), on the same address, but never empties a running one', async () => {
+  it('starts empty with emptyOnStart (a throwaway broker), even when its old port is taken, but never empties a running one', async () => {
     await expect(startLocalBroker({ ...opts, emptyOnStart: true })).resolves.toMatchObject({ alreadyRunning: true });
     await withAdmin(brokers, async (admin) => {
       expect(await admin.listTopics()).toContain(topic);
     });
     await stopLocalBroker({ home });
-    await expect(startLocalBroker({ ...opts, emptyOnStart: true })).resolves.toMatchObject({ alreadyRunning: false, brokers });
-    await withAdmin(brokers, async (admin) => {
-      expect(await admin.listTopics()).not.toContain(topic);
-    });
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(Number(brokers.split(':')[1]), '127.0.0.1', resolve));
+    try {
+      const fresh = await startLocalBroker({ ...opts, emptyOnStart: true });
+      expect(fresh.alreadyRunning).toBe(false);
+      expect(fresh.brokers).not.toBe(brokers);
+      await withAdmin(fresh.brokers, async (admin) => {
+        expect(await admin.listTopics()).not.toContain(topic);
+      });
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
   });
 });
 
