@@ -6,7 +6,8 @@
  * LockstepScheduler (one batch per step); a request goes to the context with the least work.
  * Threads: llama.cpp spins while it waits for its threads, so more threads than free cores is
  * catastrophic (measured: 4 threads on 2 cores, 60 tokens took 146 s instead of 1.1 s). Threads per
- * context default to cores / contexts, and node-llama-cpp's default (at least 4) is never used.
+ * context default to cores / contexts (contexts capped at the cores), and node-llama-cpp's default
+ * (at least 4) is never used.
  *
  * node-llama-cpp is ESM-only: it is loaded with a real dynamic import, kept as such in the
  * CommonJS output (tsconfig module Node16). The chat template is the model's own (resolveChatWrapper).
@@ -100,6 +101,18 @@ function argmax(logits: ReadonlyMap<Token, number> | undefined): Token | null {
   return best?.[0] ?? null;
 }
 
+/**
+ * Contexts and threads per context on `cores` cores. Unless threads are given, each context gets
+ * cores / contexts threads and at least one core of its own (so contexts are capped at the cores):
+ * more threads than cores spin (see Threads above).
+ */
+export function embeddedLayout(cores: number, opts: { contexts?: number; threads?: number }): { contexts: number; threads: number } {
+  const asked = opts.contexts ?? 1;
+  if (opts.threads !== undefined) return { contexts: asked, threads: opts.threads };
+  const contexts = Math.max(1, Math.min(asked, cores));
+  return { contexts, threads: Math.max(1, Math.floor(cores / contexts)) };
+}
+
 export class EmbeddedBackend implements LlmBackend {
   readonly id: string;
   readonly constrains = true;
@@ -121,9 +134,9 @@ export class EmbeddedBackend implements LlmBackend {
   static async create(opts: EmbeddedBackendOptions): Promise<EmbeddedBackend> {
     const nlc = await loadNodeLlamaCpp();
     const cores = Math.max(1, os.availableParallelism());
-    const contexts = opts.contexts ?? 1;
-    const threads = opts.threads ?? Math.max(1, Math.floor(cores / contexts));
     const log = opts.logger;
+    const { contexts, threads } = embeddedLayout(cores, opts);
+    if (contexts < (opts.contexts ?? 1)) log?.info('embedded contexts capped at the number of cores', { asked: opts.contexts, contexts, cores });
     const { llama, release } = await acquireLlama(nlc, cores, log);
     const started = Date.now();
     let model: LlamaModel | undefined;

@@ -107,7 +107,7 @@ describe('the default topology', () => {
     ]);
     expect(resolved.stages[0].config.minChars).toBe(600);
     // The LLM stages default to the embedded model: no endpoints in the default topology.
-    expect(resolved.stages[2].config.llm).toMatchObject({ embedded: { sequences: 4, contextSize: 4096 } });
+    expect(resolved.stages[2].config.llm).toMatchObject({ embedded: { contexts: 2, sequences: 1, contextSize: 4096 } });
     expect(resolved.stages[2].config.llm).not.toHaveProperty('endpoints');
     expect(resolved.stages[3].config).toMatchObject({ temperature: 0, parseRetries: 2, iteration: 1 });
     expect(resolved.clientId).toBe('humpback');
