@@ -35,6 +35,9 @@ export function classifyFailure(err: unknown, secrets: readonly string[], now: (
   // By name: fetch's JSON parser may throw from another realm (e.g. under jest), where instanceof fails.
   const name = (err as { name?: unknown } | null)?.name;
   if (name === 'SyntaxError') return { kind: 'malformed', retriable: true, message: clean(`the answer is not valid JSON: ${String((err as { message?: unknown }).message)}`) };
+  // The connection dropped while the body was read (the client raises fetch's own error then).
+  const network = networkCode(err);
+  if (network && !(err instanceof OpenAI.APIError)) return { kind: 'connection', retriable: true, message: clean(`connection lost during the answer: ${causeChain(err as Error)}`) };
   if (err instanceof OpenAI.APIUserAbortError) return { kind: 'aborted', retriable: false, message: 'request aborted' };
   if (err instanceof OpenAI.APIConnectionTimeoutError) return { kind: 'timeout', retriable: true, message: 'request timed out' };
   if (err instanceof OpenAI.APIConnectionError) {
@@ -88,6 +91,16 @@ function retryAfterMs(headers: Headers | undefined, now: () => number): number |
 function findCause<T extends Error>(err: unknown, type: new (...args: never[]) => T): T | undefined {
   let cur: unknown = err;
   for (let depth = 0; cur instanceof Error && depth < 5; depth++, cur = cur.cause) if (cur instanceof type) return cur;
+  return undefined;
+}
+
+/** An undici or socket error code (UND_ERR_SOCKET, ECONNRESET...) anywhere in the cause chain. */
+function networkCode(err: unknown): string | undefined {
+  let cur: unknown = err;
+  for (let depth = 0; cur !== null && typeof cur === 'object' && depth < 5; depth++, cur = (cur as { cause?: unknown }).cause) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(UND_ERR_|E[A-Z]+$)/.test(code)) return code;
+  }
   return undefined;
 }
 

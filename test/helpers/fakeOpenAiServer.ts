@@ -12,7 +12,8 @@
  * - hostile transfers: `trickle` (200 and headers at once, then one byte of body every 50 ms, never
  *   ending) and `flood` (a 200 body of `bytes` bytes, gzip-compressed or not, streamed as fast as the
  *   client reads; `stats.floodBytesSent` counts what left the server), and `raw` (any status, content
- *   type and body: an HTML page from a proxy, broken JSON, an empty 204);
+ *   type and body: an HTML page from a proxy, broken JSON, an empty 204), and `truncate` (a 200 whose
+ *   connection drops after the first bytes of its body);
  * - hostile outputs (`HOSTILE`): score 10, two Score lines, no Score line, an echo of the prompt;
  * - a request log (`requests`: prompts, bodies, auth header) and usage token counts (words).
  */
@@ -37,6 +38,7 @@ export type FakeAction =
   | { kind: 'hang' }
   | { kind: 'reset' }
   | { kind: 'trickle' }
+  | { kind: 'truncate' }
   | { kind: 'raw'; status: number; contentType?: string; body: string }
   | { kind: 'flood'; bytes: number; gzip?: boolean }
   | { kind: 'noChoices' };
@@ -184,6 +186,11 @@ export class FakeOpenAiServer {
     switch (action.kind) {
       case 'reset':
         res.socket?.destroy();
+        return;
+      case 'truncate':
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+        res.write('{"choices": [');
+        setTimeout(() => res.socket?.destroy(), 20);
         return;
       case 'raw':
         res.writeHead(action.status, action.contentType ? { 'content-type': action.contentType } : {});

@@ -192,6 +192,13 @@ describe('OpenAiBackend against hostile transfers (the test double)', () => {
     expect(retries[0].failure.message).toMatch(message);
   });
 
+  it('a connection that drops in the middle of the body is a retried connection failure, not a dead letter', async () => {
+    server.enqueue({ kind: 'truncate' });
+    const res = await backend().complete(request());
+    expect(res.text).toBe('ok');
+    expect(retries.map((r) => r.failure)).toEqual([expect.objectContaining({ kind: 'connection', message: expect.stringMatching(/connection lost during the answer/) })]);
+  });
+
   it('a server that only ever trickles or floods ends in a RetriableError after the retry budget (the stage dead-letters the record)', async () => {
     server.respond = (req) => (req.seq % 2 === 0 ? { kind: 'trickle' } : { kind: 'flood', bytes: 64 * 1024 * 1024 });
     const err = await backend({ timeoutMs: 300, retries: 3, maxResponseBytes: 256 * 1024 }).complete(request()).catch((e: unknown) => e);
