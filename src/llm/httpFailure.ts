@@ -37,7 +37,7 @@ export function classifyFailure(err: unknown, secrets: readonly string[], now: (
   if (name === 'SyntaxError') return { kind: 'malformed', retriable: true, message: clean(`the answer is not valid JSON: ${String((err as { message?: unknown }).message)}`) };
   // The connection dropped while the body was read (the client raises fetch's own error then).
   const network = networkCode(err);
-  if (network && !(err instanceof OpenAI.APIError)) return { kind: 'connection', retriable: true, message: clean(`connection lost during the answer: ${causeChain(err as Error)}`) };
+  if (network && !(err instanceof OpenAI.APIError)) return { kind: 'connection', retriable: true, message: clean(`connection lost during the answer: ${causeChain(err)}`) };
   if (err instanceof OpenAI.APIUserAbortError) return { kind: 'aborted', retriable: false, message: 'request aborted' };
   if (err instanceof OpenAI.APIConnectionTimeoutError) return { kind: 'timeout', retriable: true, message: 'request timed out' };
   if (err instanceof OpenAI.APIConnectionError) {
@@ -88,30 +88,29 @@ function retryAfterMs(headers: Headers | undefined, now: () => number): number |
   return Number.isFinite(date) ? Math.max(0, date - now()) : undefined;
 }
 
+type ErrorLike = { message?: unknown; code?: unknown; cause?: unknown };
+
+/** The error and its causes, outermost first: undici nests the socket error (ECONNRESET...) under `cause`. */
+function causes(err: unknown): ErrorLike[] {
+  const out: ErrorLike[] = [];
+  for (let cur = err; cur !== null && typeof cur === 'object' && out.length < 5; cur = (cur as ErrorLike).cause) out.push(cur as ErrorLike);
+  return out;
+}
+
 function findCause<T extends Error>(err: unknown, type: new (...args: never[]) => T): T | undefined {
-  let cur: unknown = err;
-  for (let depth = 0; cur instanceof Error && depth < 5; depth++, cur = cur.cause) if (cur instanceof type) return cur;
-  return undefined;
+  return causes(err).find((c): c is T => c instanceof type);
 }
 
 /** An undici or socket error code (UND_ERR_SOCKET, ECONNRESET...) anywhere in the cause chain. */
 function networkCode(err: unknown): string | undefined {
-  let cur: unknown = err;
-  for (let depth = 0; cur !== null && typeof cur === 'object' && depth < 5; depth++, cur = (cur as { cause?: unknown }).cause) {
-    const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string' && /^(UND_ERR_|E[A-Z]+$)/.test(code)) return code;
-  }
-  return undefined;
+  return causes(err)
+    .map((c) => c.code)
+    .find((code): code is string => typeof code === 'string' && /^(UND_ERR_|E[A-Z]+$)/.test(code));
 }
 
-/** undici reports resets as `fetch failed` with the errno (ECONNRESET, UND_ERR_SOCKET...) deeper in `cause`. */
-function causeChain(err: Error): string {
-  const parts: string[] = [];
-  let cur: unknown = err;
-  for (let depth = 0; cur instanceof Error && depth < 4; depth++) {
-    const code = (cur as { code?: unknown }).code;
-    parts.push(typeof code === 'string' ? `${cur.message} (${code})` : cur.message);
-    cur = cur.cause;
-  }
-  return parts.join(': ');
+/** Every message of the chain, with its error code: `fetch failed: other side closed (UND_ERR_SOCKET)`. */
+function causeChain(err: unknown): string {
+  return causes(err)
+    .map((c) => (typeof c.code === 'string' ? `${String(c.message)} (${c.code})` : String(c.message)))
+    .join(': ');
 }
