@@ -17,24 +17,16 @@ import { questionFor } from './fakeLlm';
 import { idInText, POISON_EXPECTED, type InputRecord } from './inputs';
 import { KNOWN, STAGES, sleep, type StageName, type Trial } from './trial';
 
-export interface TrialResult {
+/** One trial: its accounting (without the notes, which go to the event log) and where it came from. */
+export interface TrialResult extends Omit<Accounting, 'notes'> {
   fault: string;
   trial: number;
   seed: number;
   recordsIn: number;
-  curatedOut: number;
-  lost: number;
-  duplicated: number;
-  deadLettered: number;
-  outOfOrder: number;
-  offsetsBehind: number;
-  /** Records a stage wrote more than once to its output topic (at-least-once redone work; informative). */
-  redone: number;
   snapshots: number;
   /** Known engine bugs met (trial.ts KNOWN), one line each. */
   known: string[];
   ms: number;
-  problems: string[];
   events: string[];
 }
 
@@ -131,6 +123,7 @@ export interface Accounting {
   deadLettered: number;
   outOfOrder: number;
   offsetsBehind: number;
+  /** Records a stage wrote more than once to its output topic (at-least-once redone work; informative). */
   redone: number;
   problems: string[];
   /** Worth knowing, not wrong (a record redone after a crash, a normal record dead-lettered under LLM faults). */
@@ -311,20 +304,14 @@ export async function observe(trial: Trial): Promise<Observations> {
 
 export async function verifyTrial(trial: Trial, opts: VerifyOptions): Promise<TrialResult> {
   const obs = await observe(trial);
-  const a = account(trial.inputs, obs, opts);
-  for (const n of a.notes) trial.event(n);
+  const { notes, ...a } = account(trial.inputs, obs, opts);
+  for (const n of notes) trial.event(n);
   return {
+    ...a,
     fault: trial.config.fault,
     trial: trial.config.trial,
     seed: trial.config.seed,
     recordsIn: trial.inputs.length,
-    curatedOut: a.curatedOut,
-    lost: a.lost,
-    duplicated: a.duplicated,
-    deadLettered: a.deadLettered,
-    outOfOrder: a.outOfOrder,
-    offsetsBehind: a.offsetsBehind,
-    redone: a.redone,
     snapshots: obs.snapshots,
     known: [...trial.known, ...obs.known],
     ms: Date.now() - trial.t0,
