@@ -28,12 +28,25 @@ export interface LlmRequest {
    * one token after the prefix). Others ignore it, and the caller parses the free text as usual.
    */
   finalChoice?: FinalChoice;
+  /**
+   * Ask for the log-probabilities of each generated token and of its `logprobs` likeliest
+   * alternatives (OpenAI's `top_logprobs`, 1-20). Servers that cannot return them answer without
+   * `LlmResponse.logprobs`; callers that need them probe first (`probeLogprobs`).
+   */
+  logprobs?: number;
 }
 
 export interface FinalChoice {
   prefix: string;
   choices: readonly string[];
   satisfied(text: string): boolean;
+}
+
+/** One generated token with its log-probability and its likeliest alternatives (natural log). */
+export interface TokenLogprob {
+  text: string;
+  logprob: number;
+  top: Array<{ text: string; logprob: number }>;
 }
 
 export interface LlmResponse {
@@ -46,6 +59,29 @@ export interface LlmResponse {
   finishReason: 'stop' | 'length' | 'other';
   /** Set when the server reported no usage and tokensIn/tokensOut are estimates (characters/4). */
   tokensEstimated?: boolean;
+  /** Per generated token, when the request asked for `logprobs` and the server returned them. */
+  logprobs?: TokenLogprob[];
+  /**
+   * When the backend forced `finalChoice`: the choice it took and the log-probability of every
+   * choice at that position (over the whole vocabulary, so they need not sum to 1).
+   */
+  choice?: { chosen: string; logprobs: number[] };
+}
+
+/** Log-probabilities of a given continuation (an answer the model did not write) after messages. */
+export interface ContinuationRequest {
+  messages: ChatMessage[];
+  /** The assistant's text to measure. */
+  continuation: string;
+  /** Only the first `maxTokens` tokens of the continuation are measured. */
+  maxTokens: number;
+  signal?: AbortSignal;
+}
+
+export interface ContinuationLogprobs {
+  /** Natural-log probability of each measured continuation token, in order. */
+  logprobs: number[];
+  tokensIn: number;
 }
 
 export interface LlmBackend {
@@ -54,5 +90,10 @@ export interface LlmBackend {
   /** Whether `LlmRequest.finalChoice` is honoured (token-level constrained decoding). */
   readonly constrains: boolean;
   complete(request: LlmRequest): Promise<LlmResponse>;
+  /**
+   * How likely the model finds a given answer (the `fit` scoring mode). Only backends that can
+   * read a text's token probabilities implement it (the embedded model); others leave it out.
+   */
+  continuationLogprobs?(request: ContinuationRequest): Promise<ContinuationLogprobs>;
   close(): Promise<void>;
 }

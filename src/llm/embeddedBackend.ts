@@ -15,7 +15,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { ChatHistoryItem, ChatWrapper, ControlledEvaluateInputItem, Llama, LlamaContext, LlamaModel, Token } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
-import type { ChatMessage, FinalChoice, LlmBackend, LlmRequest, LlmResponse } from './backend';
+import type { ChatMessage, ContinuationLogprobs, ContinuationRequest, FinalChoice, LlmBackend, LlmRequest, LlmResponse } from './backend';
 import { LockstepScheduler, type SequenceSlot, type TokenChoice, type TokenText } from './lockstepScheduler';
 import { ConfigError } from '../runtime/errors';
 import type { Logger } from '../runtime/logger';
@@ -76,29 +76,47 @@ export async function loadNodeLlamaCpp(): Promise<NodeLlamaCpp> {
   }
 }
 
-/** The sequences of one context as scheduler slots: evaluate the given tokens, sample one more. */
+/** The sequences of one context as scheduler slots: evaluate the given tokens, then sample, choose or measure. */
 function sequenceSlots(ctx: LlamaContext, n: number): SequenceSlot[] {
   return Array.from({ length: n }, (): SequenceSlot => {
     const seq = ctx.getSequence();
+    /** Evaluates `tokens`, asking for `next` after each position from `from` on. */
+    const evaluate = (tokens: readonly number[], from: number, next: (i: number) => NextOptions) =>
+      seq.controlledEvaluate(tokens.map((t, i): ControlledEvaluateInputItem => (i >= from ? [t as Token, { generateNext: next(i) }] : (t as Token))));
     return {
       reset: () => seq.clearHistory(),
-      step: async (tokens, sampling, allowed) => {
+      step: async (tokens, sampling) => {
         const last = tokens.length - 1;
-        // Constrained: the logits of the allowed tokens only; the most likely one is the answer.
-        const next = allowed ? { logits: { filter: { tokens: allowed as Token[] } } } : { token: true, options: sampling };
-        const input = tokens.map((t, i): ControlledEvaluateInputItem => (i === last ? [t as Token, { generateNext: next }] : (t as Token)));
-        const out = (await seq.controlledEvaluate(input))[last]?.next;
-        if (allowed) return argmax(out?.logits);
-        return out?.token ?? null;
+        return (await evaluate(tokens, last, () => ({ token: true, options: sampling })))[last]?.next.token ?? null;
+      },
+      choose: async (tokens, allowed) => {
+        const last = tokens.length - 1;
+        const next = (await evaluate(tokens, last, () => ({ logits: { filter: { tokens: allowed as Token[], includeMax: true } }, totalLogitWeight: true })))[last]?.next;
+        const logprobs = allowed.map((t) => logprobOf(next, t));
+        const best = logprobs.reduce((b, lp, i) => (lp > logprobs[b] ? i : b), 0);
+        return { token: Number.isFinite(logprobs[best]) ? allowed[best] : null, logprobs };
+      },
+      measure: async (tokens, from) => {
+        // The probability of token i+1 is read off position i: the first measured token is at `from`.
+        const out = await evaluate(tokens, from - 1, (i) => (i + 1 < tokens.length ? { logits: { filter: { tokens: [tokens[i + 1] as Token], includeMax: true } }, totalLogitWeight: true } : {}));
+        return tokens.slice(from).map((t, k) => logprobOf(out[from - 1 + k]?.next, t));
       },
     };
   });
 }
 
-function argmax(logits: ReadonlyMap<Token, number> | undefined): Token | null {
-  let best: [Token, number] | undefined;
-  for (const entry of logits ?? []) if (!best || entry[1] > best[1]) best = entry;
-  return best?.[0] ?? null;
+type NextOptions = NonNullable<Exclude<ControlledEvaluateInputItem, Token>[1]['generateNext']>;
+
+/**
+ * log p(token) from a filtered logits map that includes the maximum logit, and the total weight
+ * sum(exp(logit - max)): log p = logit - max - log(total). -Infinity when it was not returned.
+ */
+function logprobOf(next: { logits?: ReadonlyMap<Token, number>; totalLogitWeight?: number } | undefined, token: number): number {
+  const logit = next?.logits?.get(token as Token);
+  if (logit === undefined || !next?.totalLogitWeight) return -Infinity;
+  let max = -Infinity;
+  for (const v of next.logits!.values()) if (v > max) max = v;
+  return logit - max - Math.log(next.totalLogitWeight);
 }
 
 /**
@@ -230,7 +248,22 @@ export class EmbeddedBackend implements LlmBackend {
       timeoutMs,
       signal: request.signal,
     });
-    return { ...res, model: this.modelName };
+    const { choice, ...rest } = res;
+    const forced = choice && request.finalChoice ? { chosen: request.finalChoice.choices[choice.index], logprobs: choice.logprobs } : undefined;
+    return { ...rest, model: this.modelName, ...(forced ? { choice: forced } : {}) };
+  }
+
+  continuationLogprobs(request: ContinuationRequest): Promise<ContinuationLogprobs> {
+    return this.measureWithin(request, this.timeoutMs);
+  }
+
+  /** `continuationLogprobs` with a caller's own deadline (stages sharing one model may differ). */
+  async measureWithin(request: ContinuationRequest, timeoutMs: number): Promise<ContinuationLogprobs> {
+    const prompt = this.promptTokens(request.messages);
+    const continuation = this.model.tokenize(request.continuation).slice(0, request.maxTokens);
+    const scheduler = this.schedulers.reduce((a, b) => (b.load < a.load ? b : a));
+    const logprobs = await scheduler.measure({ prompt, continuation, timeoutMs, signal: request.signal });
+    return { logprobs, tokensIn: prompt.length + continuation.length };
   }
 
   close(): Promise<void> {

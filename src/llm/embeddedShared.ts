@@ -4,7 +4,7 @@
  * the same batches. Each stage gets its own handle with its own timeout; the model is closed when
  * the last handle is.
  */
-import type { LlmBackend, LlmRequest, LlmResponse } from './backend';
+import type { ContinuationLogprobs, ContinuationRequest, LlmBackend, LlmRequest, LlmResponse } from './backend';
 import { EmbeddedBackend, type EmbeddedBackendOptions } from './embeddedBackend';
 
 const live = new Map<string, { backend: Promise<EmbeddedBackend>; users: number }>();
@@ -33,6 +33,7 @@ export async function acquireEmbedded(opts: EmbeddedBackendOptions): Promise<Llm
     id: backend.id,
     constrains: backend.constrains,
     complete: (request: LlmRequest): Promise<LlmResponse> => backend.completeWithin(request, timeoutMs),
+    continuationLogprobs: (request: ContinuationRequest): Promise<ContinuationLogprobs> => backend.measureWithin(request, timeoutMs),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -26,11 +26,18 @@ export interface StepSampling {
 export interface SequenceSlot {
   /** Forget the previous job's tokens. */
   reset(): Promise<void>;
+  /** Evaluate `tokens` (a prompt, or the last sampled token) and sample the next token; null if none. */
+  step(tokens: readonly number[], sampling: StepSampling): Promise<number | null>;
   /**
-   * Evaluate `tokens` (a prompt, or the last sampled token) and sample the next token; null if none.
-   * With `allowed`, return the allowed token the model rates most likely instead of sampling.
+   * Evaluate `tokens` and rate the allowed next tokens: the likeliest one (null if none) and the
+   * natural-log probability of each allowed token over the whole vocabulary, in `allowed` order.
    */
-  step(tokens: readonly number[], sampling: StepSampling, allowed?: readonly number[]): Promise<number | null>;
+  choose(tokens: readonly number[], allowed: readonly number[]): Promise<{ token: number | null; logprobs: number[] }>;
+  /**
+   * Evaluate `tokens` and return, for every position from `from` on, the natural-log probability
+   * of the token that actually follows it (the likelihood of a given continuation).
+   */
+  measure(tokens: readonly number[], from: number): Promise<number[]>;
 }
 
 export interface TokenText {
@@ -62,10 +69,23 @@ export interface GenerationResult {
   tokensIn: number;
   tokensOut: number;
   finishReason: 'stop' | 'length';
+  /** Set when the final choice was forced: which choice, and the log-probability of every choice in `choices` order. */
+  choice?: { index: number; logprobs: number[] };
+}
+
+/** Measure how likely `continuation` is after `prompt` (one step: both evaluated together). */
+export interface MeasureJob {
+  prompt: readonly number[];
+  continuation: readonly number[];
+  timeoutMs: number;
+  signal?: AbortSignal;
 }
 
 interface Running {
+  /** A measuring job carries a generation job of 0 tokens (for its deadline and signal) and `measure`. */
   job: GenerationJob;
+  /** Set for a measuring job: where the continuation starts in `pending`, and its answer. */
+  measure?: { from: number; resolve(logprobs: number[]): void };
   deadline: number;
   out: number[];
   pending: readonly number[];
@@ -106,7 +126,26 @@ export class LockstepScheduler {
     }
     return new Promise((resolve, reject) => {
       const seed = job.seed ?? Math.floor(Math.random() * 2 ** 31);
-      this.queue.push({ job, deadline: this.now() + job.timeoutMs, out: [], pending: job.prompt, fresh: true, seed, resolve, reject });
+      const base = { job, deadline: this.now() + job.timeoutMs, out: [], fresh: true, seed, resolve, reject };
+      // No free text asked for: the prompt is followed by the forced choice straight away.
+      const choice = job.maxTokens === 0 ? job.finalChoice : undefined;
+      this.queue.push(choice ? { ...base, freeText: '', pending: [...job.prompt, ...choice.prefix] } : { ...base, pending: job.prompt });
+      this.kick();
+    });
+  }
+
+  /** The log-probability of each continuation token after the prompt; takes one slot for one step. */
+  measure(job: MeasureJob): Promise<number[]> {
+    if (this.closed) return Promise.reject(new RetriableError('embedded model is closed'));
+    const tokens = job.prompt.length + job.continuation.length;
+    if (job.continuation.length === 0 || job.prompt.length === 0) return Promise.resolve([]);
+    if (tokens > this.opts.contextSize) {
+      return Promise.reject(new PoisonRecordError('llm.prompt-too-long', `prompt and answer have ${tokens} tokens but the embedded context holds ${this.opts.contextSize}: raise llm.embedded.contextSize`));
+    }
+    return new Promise((resolve, reject) => {
+      const carrier: GenerationJob = { prompt: job.prompt, maxTokens: 0, temperature: 0, topP: 1, timeoutMs: job.timeoutMs, signal: job.signal };
+      const measure = { from: job.prompt.length, resolve };
+      this.queue.push({ job: carrier, measure, deadline: this.now() + job.timeoutMs, out: [], pending: [...job.prompt, ...job.continuation], fresh: true, seed: 0, resolve: () => undefined, reject });
       this.kick();
     });
   }
@@ -152,14 +191,18 @@ export class LockstepScheduler {
       this.stats.steps += 1;
       this.stats.sequenceSteps += stepping.length;
       // Submitted in index order within one tick: one batch, one ubatch (see the module comment).
-      const results = await Promise.allSettled(
-        stepping.map((i) => {
-          const r = this.busy[i]!;
-          return this.slots[i].step(r.pending, this.sampling(r), r.freeText === undefined ? undefined : r.job.finalChoice?.choices);
-        }),
-      );
+      const results = await Promise.allSettled(stepping.map((i) => this.stepOf(i, this.busy[i]!)));
       stepping.forEach((i, k) => this.advance(i, results[k]));
     }
+  }
+
+  /** What slot i does this step: measure a continuation, rate the forced choices, or sample a token. */
+  private stepOf(i: number, r: Running): Promise<StepOutcome> {
+    const slot = this.slots[i];
+    if (r.measure) return slot.measure(r.pending, r.measure.from).then((logprobs) => ({ kind: 'measured', logprobs }));
+    const choices = r.freeText === undefined ? undefined : r.job.finalChoice?.choices;
+    if (choices) return slot.choose(r.pending, choices).then((c) => ({ kind: 'chosen', ...c }));
+    return slot.step(r.pending, this.sampling(r)).then((token) => ({ kind: 'sampled', token }));
   }
 
   private sampling(r: Running): StepSampling {
@@ -186,11 +229,16 @@ export class LockstepScheduler {
     return undefined;
   }
 
-  private advance(i: number, result: PromiseSettledResult<number | null>): void {
+  private advance(i: number, result: PromiseSettledResult<StepOutcome>): void {
     const r = this.busy[i]!;
     if (result.status === 'rejected') return this.finish(i, new RetriableError(`embedded generation failed: ${String(result.reason)}`, { cause: result.reason }));
-    const token = result.value;
-    if (r.freeText !== undefined) return this.finishChoice(i, r, token);
+    const outcome = result.value;
+    if (outcome.kind === 'measured') {
+      this.busy[i] = undefined;
+      return r.measure!.resolve(outcome.logprobs);
+    }
+    if (outcome.kind === 'chosen') return this.finishChoice(i, r, outcome.token, outcome.logprobs);
+    const token = outcome.token;
     if (token === null || this.text.isEndOfGeneration(token)) return this.endFree(i, r, 'stop', this.text.detokenize(r.out), []);
     r.out.push(token);
     r.pending = [token];
@@ -211,11 +259,13 @@ export class LockstepScheduler {
     r.pending = [...unevaluated, ...choice.prefix];
   }
 
-  private finishChoice(i: number, r: Running, token: number | null): void {
-    const choice = r.job.finalChoice!;
-    if (token === null || !choice.choices.includes(token)) return this.finish(i, this.result(r, 'stop', r.freeText));
-    const forced = [...choice.prefix, token];
-    this.finish(i, { text: r.freeText + this.text.detokenize(forced), tokensIn: r.job.prompt.length, tokensOut: r.out.length + forced.length, finishReason: 'stop' });
+  private finishChoice(i: number, r: Running, token: number | null, choiceLogprobs: number[]): void {
+    const { prefix, choices } = r.job.finalChoice!;
+    if (token === null || !choices.includes(token)) return this.finish(i, this.result(r, 'stop', r.freeText));
+    const forced = [...prefix, token];
+    const text = r.freeText + this.text.detokenize(forced);
+    const choice = { index: choices.indexOf(token), logprobs: choiceLogprobs };
+    this.finish(i, { text, tokensIn: r.job.prompt.length, tokensOut: r.out.length + forced.length, finishReason: 'stop', choice });
   }
 
   private result(r: Running, finishReason: 'stop' | 'length', text = this.text.detokenize(r.out)): GenerationResult {
@@ -230,6 +280,11 @@ export class LockstepScheduler {
     else r.reject(outcome);
   }
 }
+
+type StepOutcome =
+  | { kind: 'sampled'; token: number | null }
+  | { kind: 'chosen'; token: number | null; logprobs: number[] }
+  | { kind: 'measured'; logprobs: number[] };
 
 function isResult(x: unknown): x is GenerationResult {
   return typeof x === 'object' && x !== null && 'finishReason' in x && 'tokensOut' in x;

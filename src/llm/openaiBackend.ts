@@ -5,7 +5,7 @@
  * full jitter, and the server's Retry-After honoured (capped by `backoff.maxMs`).
  */
 import OpenAI from 'openai';
-import type { LlmBackend, LlmRequest, LlmResponse } from './backend';
+import type { LlmBackend, LlmRequest, LlmResponse, TokenLogprob } from './backend';
 import { boundedFetch } from './boundedFetch';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './llmConfig';
 import { classifyFailure, MalformedAnswerError, redact, toFinalError, type Failure } from './httpFailure';
@@ -116,20 +116,26 @@ export class OpenAiBackend implements LlmBackend {
       ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
     };
     const options = { signal: request.signal, timeout: this.timeoutMs, maxRetries: 0 };
+    const top = request.logprobs;
     if (this.api === 'chat') {
       const res = await this.client.chat.completions.create(
-        { ...common, messages: messages.map((m) => ({ role: m.role, content: m.content })), ...(sampling.stop?.length ? { stop: sampling.stop } : {}) },
+        {
+          ...common,
+          messages: messages.map((m) => ({ role: m.role, content: m.content })),
+          ...(sampling.stop?.length ? { stop: sampling.stop } : {}),
+          ...(top ? { logprobs: true, top_logprobs: top } : {}),
+        },
         options,
       );
       const choice = checkedChoices(res)[0];
       const text = choice?.message?.content ?? '';
-      return this.response(text, res.model, choice?.finish_reason, res.usage, messages.map((m) => m.content).join('\n'));
+      return this.response(text, res.model, choice?.finish_reason, res.usage, messages.map((m) => m.content).join('\n'), chatLogprobs(choice?.logprobs?.content));
     }
     const rendered = renderCompletionPrompt(messages);
     const stop = [...(sampling.stop ?? []), ...rendered.stop].slice(0, 4); // OpenAI allows at most 4
-    const res = await this.client.completions.create({ ...common, prompt: rendered.prompt, ...(stop.length ? { stop } : {}) }, options);
+    const res = await this.client.completions.create({ ...common, prompt: rendered.prompt, ...(stop.length ? { stop } : {}), ...(top ? { logprobs: top } : {}) }, options);
     const choice = checkedChoices(res)[0];
-    return this.response(choice?.text ?? '', res.model, choice?.finish_reason, res.usage, rendered.prompt);
+    return this.response(choice?.text ?? '', res.model, choice?.finish_reason, res.usage, rendered.prompt, completionLogprobs(choice?.logprobs));
   }
 
   private response(
@@ -138,16 +144,18 @@ export class OpenAiBackend implements LlmBackend {
     finish: string | null | undefined,
     usage: { prompt_tokens?: number; completion_tokens?: number } | undefined,
     promptText: string,
+    logprobs: TokenLogprob[] | undefined,
   ): LlmResponse {
     const finishReason: FinishReason = finish === 'stop' ? 'stop' : finish === 'length' ? 'length' : 'other';
+    const extra = { model: model || this.opts.model, finishReason, ...(logprobs ? { logprobs } : {}) };
     if (usage && typeof usage.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number') {
-      return { text, tokensIn: usage.prompt_tokens, tokensOut: usage.completion_tokens, model: model || this.opts.model, finishReason };
+      return { text, tokensIn: usage.prompt_tokens, tokensOut: usage.completion_tokens, ...extra };
     }
     if (!this.warnedEstimate) {
       this.warnedEstimate = true;
       this.opts.logger?.warn('LLM server sent no usage; token counts are estimated as characters/4', { backend: redact(this.id, [this.apiKey]) });
     }
-    return { text, tokensIn: estimateTokens(promptText), tokensOut: estimateTokens(text), model: model || this.opts.model, finishReason, tokensEstimated: true };
+    return { text, tokensIn: estimateTokens(promptText), tokensOut: estimateTokens(text), tokensEstimated: true, ...extra };
   }
 }
 
@@ -161,6 +169,34 @@ function checkedChoices<T extends { choices: unknown[] }>(res: T): T['choices'] 
   if (Array.isArray(choices)) return res.choices;
   const what = typeof res === 'string' ? `text ${JSON.stringify((res as string).slice(0, 80))}` : res === null || res === undefined ? 'an empty body' : 'JSON without a choices list';
   throw new MalformedAnswerError(`the server answered 200 with ${what}, not a completion`);
+}
+
+type ChatTokenLogprob = { token?: unknown; logprob?: unknown; top_logprobs?: Array<{ token?: unknown; logprob?: unknown }> | null };
+
+/** Chat completions' `logprobs.content` (OpenAI, vLLM, llama.cpp server); undefined when absent or not that shape. */
+function chatLogprobs(content: ChatTokenLogprob[] | null | undefined): TokenLogprob[] | undefined {
+  if (!Array.isArray(content) || content.length === 0) return undefined;
+  const entries = content.map((c) => {
+    const top = (Array.isArray(c.top_logprobs) ? c.top_logprobs : []).flatMap((t) => (typeof t.token === 'string' && typeof t.logprob === 'number' ? [{ text: t.token, logprob: t.logprob }] : []));
+    return typeof c.token === 'string' && typeof c.logprob === 'number' ? [{ text: c.token, logprob: c.logprob, top }] : [];
+  });
+  return entries.every((e) => e.length === 1) ? entries.flat() : undefined;
+}
+
+/** Legacy completions' `logprobs` ({tokens, token_logprobs, top_logprobs: [{token: logprob}]}). */
+function completionLogprobs(lp: { tokens?: unknown; token_logprobs?: unknown; top_logprobs?: unknown } | null | undefined): TokenLogprob[] | undefined {
+  const tokens = lp?.tokens;
+  const values = lp?.token_logprobs;
+  const tops = Array.isArray(lp?.top_logprobs) ? (lp.top_logprobs as unknown[]) : [];
+  if (!Array.isArray(tokens) || !Array.isArray(values) || tokens.length === 0 || tokens.length !== values.length) return undefined;
+  return tokens.map((token, i) => {
+    const alternatives = tops[i] && typeof tops[i] === 'object' ? Object.entries(tops[i] as Record<string, unknown>) : [];
+    return {
+      text: String(token),
+      logprob: typeof values[i] === 'number' ? values[i] : -Infinity,
+      top: alternatives.flatMap(([text, logprob]) => (typeof logprob === 'number' ? [{ text, logprob }] : [])),
+    };
+  });
 }
 
 /** Rough token count when the server does not say: about 4 characters per token for English. */

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { LlmBackend, LlmResponse } from '../llm/backend';
+import type { ContinuationLogprobs, ContinuationRequest, LlmBackend, LlmResponse } from '../llm/backend';
 import { ConfigError, PoisonRecordError } from '../runtime/errors';
 import { counterIn, gaugeIn, histogramIn } from './define';
 import { METRIC } from './names';
@@ -19,30 +19,37 @@ export function instrumentLlm(backend: LlmBackend, registry: Registry, stage: st
   const errors = counterIn(registry, METRIC.llmErrors);
   const tokens = counterIn(registry, METRIC.llmTokens);
   inFlight.set({ stage }, 0);
+  /** One call counted: in flight while it runs, its latency by outcome, its tokens, its error kind. */
+  async function counted<T>(call: () => Promise<T>, tokensOf: (res: T) => { in: number; out: number }): Promise<T> {
+    const started = performance.now();
+    inFlight.inc({ stage });
+    try {
+      const res = await call();
+      seconds.observe({ stage, outcome: 'ok' }, (performance.now() - started) / 1000);
+      const used = tokensOf(res);
+      tokens.inc({ stage, direction: 'in' }, used.in);
+      tokens.inc({ stage, direction: 'out' }, used.out);
+      return res;
+    } catch (err) {
+      const kind = errorKind(err);
+      if (kind) {
+        seconds.observe({ stage, outcome: 'error' }, (performance.now() - started) / 1000);
+        errors.inc({ stage, kind });
+      }
+      throw err;
+    } finally {
+      inFlight.dec({ stage });
+    }
+  }
+  const measure = backend.continuationLogprobs?.bind(backend);
   return {
     id: backend.id,
     constrains: backend.constrains,
     close: () => backend.close(),
-    async complete(request): Promise<LlmResponse> {
-      const started = performance.now();
-      inFlight.inc({ stage });
-      try {
-        const res = await backend.complete(request);
-        seconds.observe({ stage, outcome: 'ok' }, (performance.now() - started) / 1000);
-        tokens.inc({ stage, direction: 'in' }, res.tokensIn);
-        tokens.inc({ stage, direction: 'out' }, res.tokensOut);
-        return res;
-      } catch (err) {
-        const kind = errorKind(err);
-        if (kind) {
-          seconds.observe({ stage, outcome: 'error' }, (performance.now() - started) / 1000);
-          errors.inc({ stage, kind });
-        }
-        throw err;
-      } finally {
-        inFlight.dec({ stage });
-      }
-    },
+    complete: (request): Promise<LlmResponse> => counted(() => backend.complete(request), (res) => ({ in: res.tokensIn, out: res.tokensOut })),
+    ...(measure
+      ? { continuationLogprobs: (request: ContinuationRequest): Promise<ContinuationLogprobs> => counted(() => measure(request), (res) => ({ in: res.tokensIn, out: 0 })) }
+      : {}),
   };
 }
 

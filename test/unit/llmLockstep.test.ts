@@ -30,28 +30,43 @@ function fakeSlots(n: number, scripts: Record<string, string>, failOn?: string) 
   // merged two batches into one "tick" and failed the test.
   const bump = (): void => queueMicrotask(() => (tick += 1));
   let scheduled = -1;
+  const record = (i: number, tokens: readonly number[], sampling: StepSampling, allowed?: readonly number[]): void => {
+    if (scheduled !== tick) {
+      scheduled = tick;
+      bump();
+    }
+    calls.push({ tick, slot: i, tokens, sampling, allowed });
+  };
+  const greedy: StepSampling = { temperature: 0, topP: 1, seed: 0 };
   const slots: SequenceSlot[] = state.map((st, i) => ({
     reset: async () => {
       resets.push(i);
       st.pos = -1;
     },
-    step: async (tokens, sampling, allowed) => {
-      if (scheduled !== tick) {
-        scheduled = tick;
-        bump();
-      }
-      calls.push({ tick, slot: i, tokens, sampling, allowed });
+    step: async (tokens, sampling) => {
+      record(i, tokens, sampling);
       if (st.pos === -1) {
         st.script = scripts[String.fromCharCode(tokens[0])] ?? '';
         st.pos = 0;
       }
       await new Promise((r) => setTimeout(r, 1));
       if (failOn !== undefined && st.script === failOn) throw new Error('decode failed');
-      // Constrained step: this fake model "prefers" the second-to-last allowed token.
-      if (allowed) return allowed[allowed.length - 2];
       if (!st.script) return 'x'.charCodeAt(0); // never ends by itself
       const c = st.script[st.pos++];
       return c === undefined ? EOG : c.charCodeAt(0);
+    },
+    // This fake model "prefers" the second-to-last allowed token: log-probabilities -3, -2, -1, -0.5, -4...
+    choose: async (tokens, allowed) => {
+      record(i, tokens, greedy, allowed);
+      await new Promise((r) => setTimeout(r, 1));
+      const logprobs = allowed.map((_, k) => (k === allowed.length - 2 ? -0.5 : -(k + 1)));
+      return { token: allowed[allowed.length - 2], logprobs };
+    },
+    // Log-probability of a token = -(its character code) / 100, so tests can check positions.
+    measure: async (tokens, from) => {
+      record(i, tokens, greedy);
+      await new Promise((r) => setTimeout(r, 1));
+      return tokens.slice(from).map((t) => -t / 100);
     },
   }));
   return { slots, calls, resets };
@@ -210,9 +225,44 @@ describe('LockstepScheduler', () => {
       expect(codec.detokenize(calls[calls.length - 1].tokens)).toBe('x\nScore: ');
     });
 
+    it('reports the log-probability of every choice at the forced position', async () => {
+      const { slots } = fakeSlots(1, { q: 'Clear.' });
+      const r = await new LockstepScheduler(slots, codec, { contextSize: 512 }).generate(job('q', { finalChoice: scoreChoice() }));
+      expect(r.choice).toEqual({ index: 3, logprobs: [-1, -2, -3, -0.5, -5] });
+    });
+
+    it('with maxTokens 0 forces the choice right after the prompt, in one step', async () => {
+      const { slots, calls } = fakeSlots(1, { q: 'never sampled' });
+      const r = await new LockstepScheduler(slots, codec, { contextSize: 512 }).generate(job('q', { maxTokens: 0, finalChoice: scoreChoice(() => false) }));
+      expect(r.text).toBe('\nScore: 4');
+      expect(calls).toHaveLength(1);
+      expect(codec.detokenize(calls[0].tokens)).toBe('q\nScore: ');
+      expect(calls[0].allowed).toEqual(digits);
+    });
+
     it('refuses a prompt that leaves no room for the forced tokens', async () => {
       const { slots } = fakeSlots(1, {});
       await expect(new LockstepScheduler(slots, codec, { contextSize: 10 }).generate(job('abc', { finalChoice: scoreChoice() }))).rejects.toThrow(PoisonRecordError);
+    });
+  });
+
+  describe('measuring a given continuation', () => {
+    it('returns the log-probability of each continuation token, batched with generations in one step', async () => {
+      const { slots, calls } = fakeSlots(2, { a: 'ok' });
+      const s = new LockstepScheduler(slots, codec, { contextSize: 512 });
+      const [gen, lp] = await Promise.all([s.generate(job('a')), s.measure({ prompt: enc('p:'), continuation: enc('AB'), timeoutMs: 60_000 })]);
+      expect(gen.text).toBe('ok');
+      expect(lp).toEqual([-0.65, -0.66]); // 'A' = 65, 'B' = 66
+      const measureCall = calls.find((c) => codec.detokenize(c.tokens) === 'p:AB')!;
+      expect(calls.filter((c) => c.tick === measureCall.tick).map((c) => c.slot)).toEqual([0, 1]); // same batch as the generation's first step
+    });
+
+    it('refuses a continuation that does not fit the context, and answers an empty one at once', async () => {
+      const { slots, calls } = fakeSlots(1, {});
+      const s = new LockstepScheduler(slots, codec, { contextSize: 4 });
+      await expect(s.measure({ prompt: enc('abc'), continuation: enc('de'), timeoutMs: 60_000 })).rejects.toThrow(PoisonRecordError);
+      await expect(s.measure({ prompt: enc('abc'), continuation: [], timeoutMs: 60_000 })).resolves.toEqual([]);
+      expect(calls).toHaveLength(0);
     });
   });
 });
