@@ -8,6 +8,7 @@ import { acquireEmbedded } from './embeddedShared';
 import { EndpointPool, type PoolMember } from './endpointPool';
 import { applyEnvOverrides, type EndpointConfig, type LlmConfig } from './llmConfig';
 import { resolveModelPath, type FetchOptions } from './modelFetch';
+import { modelByName } from './models';
 import { OpenAiBackend } from './openaiBackend';
 import { ConfigError } from '../runtime/errors';
 import type { Logger } from '../runtime/logger';
@@ -26,7 +27,8 @@ export async function createBackend(config: LlmConfig, logger: Logger, opts: Cre
   const env = opts.env ?? process.env;
   const cfg = applyEnvOverrides(config, env);
   if (cfg.endpoints) return createPool(cfg, cfg.endpoints, env, logger, opts.onRetry);
-  const modelPath = await resolveModelPath(cfg.embedded.modelPath, opts.fetch);
+  const spec = cfg.embedded.model ? modelByName(cfg.embedded.model) : undefined;
+  const modelPath = await resolveModelPath(cfg.embedded.modelPath, { ...opts.fetch, ...(spec ? { spec } : {}) });
   return acquireEmbedded({ ...cfg.embedded, modelPath, timeoutMs: cfg.timeoutMs, logger: logger.child({ component: 'llm' }) });
 }
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../runtime/errors';
+import { MODELS } from './models';
 
 const httpUrl = z.string().refine((s) => /^https?:\/\/[^\s/]+/.test(s), {
   message: 'must be an http(s) URL',
@@ -22,7 +23,12 @@ export const endpointSchema = z.strictObject({
 });
 
 export const embeddedSchema = z.strictObject({
-  /** A local GGUF file; default: the model `humpback model fetch` puts in the cache. */
+  /** A model of the catalogue (`humpback model list`), fetched into the cache on first use; default: the default model. */
+  model: z
+    .string()
+    .refine((name) => MODELS.some((m) => m.name === name), { message: 'unknown embedded model', params: { hint: `one of ${MODELS.map((m) => m.name).join(', ')}, or set modelPath to a .gguf file` } })
+    .optional(),
+  /** A local GGUF file (wins over `model`). */
   modelPath: z.string().min(1).optional(),
   sequences: z.number().int().min(1).max(64).default(4),
   /** Tokens per sequence (prompt + answer). */

