@@ -11,6 +11,9 @@ import type { SeedPair } from './seedPairs';
 const SYSTEM = 'You reconstruct what a user asked. Given an answer, you reply with the single most likely question or instruction it answers, and nothing else.';
 const ASK = 'Below is a candidate answer to a question or instruction from a user. Write the most likely question to which the text below would be a great answer.';
 
+/** The prompt's own wording: an "instruction" made of it is the model handing the request back. */
+export const BACKTRANSLATE_PROMPT_TEXTS: readonly string[] = [SYSTEM, ASK];
+
 export type BacktranslateMode = 'few-shot' | 'finetuned';
 
 export function backtranslatePromptVersion(mode: BacktranslateMode, k: number): string {

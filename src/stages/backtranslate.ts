@@ -3,13 +3,15 @@ import path from 'node:path';
 import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import type { LlmBackend } from '../llm/backend';
-import { backtranslatePromptVersion, buildBacktranslatePrompt, chooseSeeds, type BacktranslateMode } from '../llm/backtranslatePrompt';
+import { backtranslatePromptVersion } from '../llm/backtranslatePrompt';
+import { createBacktranslator } from '../llm/backtranslator';
 import { llmConfigSchema } from '../llm/createBackend';
-import { cleanInstruction } from '../llm/instructionCleaner';
 import { promptVersion } from '../llm/promptVersion';
 import { loadSeedPairs, type SeedPair } from '../llm/seedPairs';
 import type { CandidateRecord, SegmentRecord } from '../records/types';
 import { projectRoot } from '../util/paths';
+import { counterIn } from '../metrics/define';
+import { METRIC } from '../metrics/names';
 import { contentKey } from './contentKey';
 import { modelIdOf, openBackend, seedOf } from './llmStage';
 import { paidOnceFor, type PaidOnce } from './paidOnce';
@@ -56,6 +58,8 @@ export interface BacktranslateDeps {
   once: PaidOnce<CandidateRecord>;
   now: () => number;
   countFiltered: (reason: string) => void;
+  /** Outputs kept after a repair (stray words cut), by reason. */
+  countRepaired?: (reason: string) => void;
   signal?: AbortSignal;
 }
 
@@ -68,24 +72,17 @@ export function candidatePromptVersion(config: Pick<BacktranslateConfig, 'mode' 
 }
 
 export function backtranslateOperator(config: BacktranslateConfig, d: BacktranslateDeps): OperatorFunction<SegmentRecord, StageOutput<CandidateRecord>> {
-  const mode: BacktranslateMode = config.mode;
   const version = candidatePromptVersion(config, d.seeds);
   const model = modelIdOf(d.backend.id);
-  const sampling = { temperature: config.temperature, topP: config.topP, maxTokens: config.maxTokens, stop: config.stop };
+  const backtranslate = createBacktranslator(config, d.backend, d.seeds);
 
   async function write(segment: SegmentRecord, key: string): Promise<StageOutput<CandidateRecord>[]> {
-    const examples = mode === 'few-shot' ? chooseSeeds(d.seeds, segment.segment_id, config.k, config.maxSeedChars) : [];
-    const res = await d.backend.complete({ messages: buildBacktranslatePrompt(mode, segment.text, examples), sampling: { ...sampling, seed: seedOf(key) }, signal: d.signal });
-    // Cut off at maxTokens before the first paragraph ended: whatever we kept is half a sentence.
-    if (res.finishReason === 'length' && !/\S\s*\n\s*\n/.test(res.text)) {
-      d.countFiltered('instruction.truncated');
+    const result = await backtranslate({ id: segment.segment_id, text: segment.text }, seedOf(key), d.signal);
+    if (!result.ok) {
+      d.countFiltered(result.reason);
       return [];
     }
-    const cleaned = cleanInstruction(res.text, segment.text, { maxChars: config.maxInstructionChars, maxCopiedShare: config.maxCopiedShare });
-    if (!cleaned.ok) {
-      d.countFiltered(cleaned.reason);
-      return [];
-    }
+    result.repairs.forEach((reason) => d.countRepaired?.(reason));
     const value: CandidateRecord = {
       candidate_id: key,
       segment_id: segment.segment_id,
@@ -95,7 +92,7 @@ export function backtranslateOperator(config: BacktranslateConfig, d: Backtransl
       source_file: segment.source_file,
       source_offset: segment.source_offset,
       source_line: segment.source_line,
-      instruction: cleaned.instruction,
+      instruction: result.instruction,
       output: segment.text,
       model,
       prompt_version: version,
@@ -126,6 +123,8 @@ export const backtranslateStage: StageDefinition<typeof configSchema.shape, Segm
     const seeds = config.mode === 'few-shot' ? loadSeedPairs(resolveSeedFile(config.seedFile)) : [];
     const once = await paidOnceFor<CandidateRecord>(ctx);
     const { backend, signal } = await openBackend(config.llm, ctx);
-    return backtranslateOperator(config, { backend, seeds, once, now: ctx.now, countFiltered: ctx.countFiltered, signal });
+    const repaired = counterIn(ctx.registry, METRIC.llmOutputRepaired);
+    const countRepaired = (reason: string): void => repaired.inc({ stage: ctx.stage, reason });
+    return backtranslateOperator(config, { backend, seeds, once, now: ctx.now, countFiltered: ctx.countFiltered, countRepaired, signal });
   },
 };

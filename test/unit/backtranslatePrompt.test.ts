@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { backtranslatePromptVersion, buildBacktranslatePrompt, chooseSeeds } from '../../src/llm/backtranslatePrompt';
 import { cleanInstruction } from '../../src/llm/instructionCleaner';
+import { BACKTRANSLATE_PROMPT_TEXTS } from '../../src/llm/backtranslatePrompt';
 import { loadSeedPairs } from '../../src/llm/seedPairs';
 
 const seeds = loadSeedPairs(path.join(__dirname, '../../samples/seed.jsonl'));
@@ -54,7 +55,7 @@ describe('cleanInstruction', () => {
     ['leading chatter', "Sure! Here's the most likely question: What is a list in Python?", 'What is a list in Python?'],
     ['trailing chatter', 'What is a Python list?\n\nThis question fits because the text defines lists.', 'What is a Python list?'],
   ])('%s', (_name, raw, expected) => {
-    expect(cleanInstruction(raw, segment, opts)).toEqual({ ok: true, instruction: expected });
+    expect(cleanInstruction(raw, segment, opts)).toEqual({ ok: true, instruction: expected, repairs: [] });
   });
   it.each([
     ['empty', '   ', 'instruction.empty'],
@@ -63,5 +64,35 @@ describe('cleanInstruction', () => {
     ['copied from the segment', 'Python lists are mutable sequences, typically used to store collections', 'instruction.copied'],
   ])('rejects %s', (_name, raw, reason) => {
     expect(cleanInstruction(raw, segment, opts)).toMatchObject({ ok: false, reason });
+  });
+
+  describe('hygiene of small models\' output (gemma-3-270m on the sample corpus)', () => {
+    it.each([
+      ['How do I get documentation on Python?に行使', 'How do I get documentation on Python?'],
+      ['How do I specify hexadecimal and octal integers? codebase', 'How do I specify hexadecimal and octal integers?'],
+      ['What is the Python interpreter? prochains', 'What is the Python interpreter?'],
+      ['How do I get a beta test version of Python? bloodstream', 'How do I get a beta test version of Python?'],
+    ])('cuts the stray words after the question: %s', (raw, expected) => {
+      expect(cleanInstruction(raw, segment, opts)).toEqual({ ok: true, instruction: expected, repairs: ['instruction.trailing-words'] });
+    });
+
+    it.each([
+      ['a second sentence', 'What is a list? Give an example.'],
+      ['a longer follow-up', 'Why are lists mutable? I want to understand the design decision'],
+      ['no question mark', 'Explain Python lists'],
+    ])('keeps a question followed by %s', (_name, raw) => {
+      expect(cleanInstruction(raw, segment, opts)).toEqual({ ok: true, instruction: raw, repairs: [] });
+    });
+
+    it('drops an instruction that is the backtranslation request itself', () => {
+      const raw = 'Below is a candidate answer to a question or instruction from a user. Write the most likely question to which the text below would be a great answer.';
+      expect(cleanInstruction(raw, segment, { ...opts, promptTexts: BACKTRANSLATE_PROMPT_TEXTS })).toMatchObject({ ok: false, reason: 'instruction.prompt-copy' });
+    });
+
+    it('drops an instruction that repeats a few-shot example', () => {
+      const example = 'How do I convert a string to a number?';
+      expect(cleanInstruction('How do I convert a string to a number?', segment, { ...opts, exampleInstructions: [example] })).toMatchObject({ ok: false, reason: 'instruction.example-copy' });
+      expect(cleanInstruction('How do I add an item to a list?', segment, { ...opts, exampleInstructions: [example] })).toMatchObject({ ok: true });
+    });
   });
 });
