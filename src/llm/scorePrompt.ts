@@ -24,6 +24,9 @@ const TAIL = `Please first provide a brief reasoning you used to derive the rati
 
 export const SCORE_PROMPT_VERSION = promptVersion(SYSTEM, SCALE, TAIL);
 
+/** The prompt's own wording: a rationale made of it is the model echoing the prompt. */
+export const SCORE_PROMPT_TEXTS: readonly string[] = [SYSTEM, SCALE, TAIL];
+
 export interface ScorePromptInput {
   instruction: string;
   answer: string;

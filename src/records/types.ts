@@ -68,6 +68,9 @@ export interface ScoredCandidateRecord {
   iteration: number;
   attempts: number;
   scored_at: number;
+  score_mode: string | null;
+  expected_score: number | null;
+  score_distribution: number[] | null;
 }
 
 export type ExampleSource = 'augmented' | 'seed';
@@ -88,6 +91,7 @@ export interface CuratedExampleRecord {
   scorer_prompt_version: string;
   iteration: number;
   curated_at: number;
+  expected_score: number | null;
 }
 
 export interface DeadLetterRecord {

@@ -15,6 +15,12 @@ import type { StageDefinition, StageOutput } from './stage';
 const tierSchema = z.strictObject({
   name: z.string().min(1),
   minScore: z.number().int().min(1).max(5),
+  /**
+   * Also require the expected score (modes expected, fit, hybrid; the integer score where a mode has
+   * none) to reach this, e.g. 4.7 for a stricter A5. The integer score of those modes is the expected
+   * score rounded half up, so minScore 5 alone is the paper's "expected >= 4.5".
+   */
+  minExpected: z.number().min(1).max(5).optional(),
   /** Curated topic of this tier (declared in the topology, schema humpback.CuratedExample). */
   topic: z.string().min(1),
 });
@@ -47,7 +53,7 @@ export interface TierFilterDeps {
 
 export function tierFilterOperator(config: TierFilterConfig, d: TierFilterDeps): OperatorFunction<ScoredCandidateRecord, StageOutput<CuratedExampleRecord>> {
   return mergeMap((s: ScoredCandidateRecord) => {
-    const reached = config.tiers.filter((t) => s.score >= t.minScore);
+    const reached = config.tiers.filter((t) => s.score >= t.minScore && (t.minExpected === undefined || (s.expected_score ?? s.score) >= t.minExpected));
     if (reached.length === 0) d.countFiltered('below-tiers');
     const curatedAt = d.now();
     return from(
@@ -73,6 +79,7 @@ export function tierFilterOperator(config: TierFilterConfig, d: TierFilterDeps):
             scorer_prompt_version: s.scorer_prompt_version,
             iteration: s.iteration,
             curated_at: curatedAt,
+            expected_score: s.expected_score,
           },
         };
       }),

@@ -15,7 +15,11 @@
  *   type and body: an HTML page from a proxy, broken JSON, an empty 204), and `truncate` (a 200 whose
  *   connection drops after the first bytes of its body);
  * - hostile outputs (`HOSTILE`): score 10, two Score lines, no Score line, an echo of the prompt;
- * - a request log (`requests`: prompts, bodies, auth header) and usage token counts (words).
+ * - a request log (`requests`: prompts, bodies, auth header) and usage token counts (words);
+ * - token log-probabilities like vLLM or OpenAI (`logprobs: true` in the options; off by default, as
+ *   on servers that ignore the request's `logprobs`): chat answers to requests that ask for them carry
+ *   `logprobs.content`, one entry per word or punctuation piece; a digit right after "Score:" gets
+ *   the answer's `scoreProbs` (probabilities of 1-5) as its top alternatives.
  */
 import http from 'node:http';
 import zlib from 'node:zlib';
@@ -33,7 +37,7 @@ export interface FakeRequest {
 }
 
 export type FakeAction =
-  | { kind: 'answer'; text: string | null; finishReason?: string; usage?: false; model?: string }
+  | { kind: 'answer'; text: string | null; finishReason?: string; usage?: false; model?: string; scoreProbs?: number[] }
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: 'hang' }
   | { kind: 'reset' }
@@ -54,6 +58,8 @@ export interface FakeServerOptions {
   retryAfterSeconds?: number;
   respond?: Responder;
   models?: string[];
+  /** Answer requests that ask for `logprobs` with token log-probabilities (chat API). */
+  logprobs?: boolean;
 }
 
 /** Outputs a careless parser gets wrong (METHOD.md: parse robustly, count failures). */
@@ -204,8 +210,9 @@ export class FakeOpenAiServer {
       case 'answer': {
         this.stats.served += 1;
         const text = action.text;
+        const wantsLogprobs = isChat && this.opts.logprobs === true && req.body.logprobs === true;
         const choice = isChat
-          ? { index: 0, message: { role: 'assistant', content: text }, finish_reason: action.finishReason ?? 'stop' }
+          ? { index: 0, message: { role: 'assistant', content: text }, finish_reason: action.finishReason ?? 'stop', ...(wantsLogprobs ? { logprobs: { content: tokenLogprobs(text ?? '', action.scoreProbs) } } : {}) }
           : { index: 0, text, finish_reason: action.finishReason ?? 'stop' };
         const usage = action.usage === false ? undefined : { prompt_tokens: words(req.prompt), completion_tokens: words(text ?? ''), total_tokens: words(req.prompt) + words(text ?? '') };
         return json(res, 200, { id: `fake-${req.seq}`, object: isChat ? 'chat.completion' : 'text_completion', created: 0, model: action.model ?? req.model, choices: [choice], usage });
@@ -214,6 +221,18 @@ export class FakeOpenAiServer {
         return json(res, 500, { error: { message: 'unhandled action' } });
     }
   }
+}
+
+/** Chat `logprobs.content` for a text: words, spaces and punctuation as tokens; the score digit gets `scoreProbs`. */
+function tokenLogprobs(text: string, scoreProbs?: number[]): Array<{ token: string; logprob: number; top_logprobs: Array<{ token: string; logprob: number }> }> {
+  let before = '';
+  return (text.match(/\s+|\w+|[^\s\w]/g) ?? []).map((token) => {
+    const atScore = /^[1-5]$/.test(token) && /score\s*:\s*$/i.test(before) && scoreProbs;
+    before += token;
+    if (!atScore) return { token, logprob: -0.05, top_logprobs: [{ token, logprob: -0.05 }] };
+    const top = scoreProbs.map((p, i) => ({ token: String(i + 1), logprob: Math.log(p) })).sort((a, b) => b.logprob - a.logprob);
+    return { token, logprob: Math.log(scoreProbs[Number(token) - 1]), top_logprobs: top };
+  });
 }
 
 async function trickle(res: http.ServerResponse): Promise<void> {

@@ -97,6 +97,9 @@ export function sampleScoredCandidate(overrides: Partial<ScoredCandidateRecord> 
     iteration: 1,
     attempts: 2,
     scored_at: T0 + 3_000,
+    score_mode: 'expected',
+    expected_score: 4.62,
+    score_distribution: [0.01, 0.02, 0.05, 0.19, 0.73],
     ...overrides,
   };
 }
@@ -119,6 +122,7 @@ export function sampleCuratedExample(overrides: Partial<CuratedExampleRecord> = 
     scorer_prompt_version: scored.scorer_prompt_version,
     iteration: 1,
     curated_at: T0 + 4_000,
+    expected_score: scored.expected_score,
     ...overrides,
   };
 }

@@ -66,6 +66,9 @@ describe('score stage', () => {
         iteration: 1,
         attempts: 1,
         scored_at: 5678,
+        score_mode: 'text',
+        expected_score: null,
+        score_distribution: null,
       });
       expect(server.requests[0].body).toMatchObject({ temperature: 0, top_p: 1, max_tokens: 256 });
     } finally {

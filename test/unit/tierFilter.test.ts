@@ -5,10 +5,10 @@ import { parseTopology } from '../../src/topology/loader';
 import { sampleScoredCandidate } from '../helpers/sampleRecords';
 import { testStageContext } from '../helpers/stageContext';
 
-async function route(score: number, options: Record<string, unknown> = {}) {
+async function route(score: number, options: Record<string, unknown> = {}, expected: number | null = null) {
   const { ctx, filtered } = testStageContext('tier-filter', 777);
   const op = await tierFilterStage.create(configSchema.parse(options), ctx);
-  const scored = sampleScoredCandidate({ scored_id: contentKey('scored', score), score });
+  const scored = sampleScoredCandidate({ scored_id: contentKey('scored', score), score, expected_score: expected });
   return { scored, outputs: await lastValueFrom(of(scored).pipe(op, toArray())), filtered };
 }
 
@@ -46,7 +46,15 @@ describe('tier filter stage', () => {
       scorer_prompt_version: scored.scorer_prompt_version,
       iteration: scored.iteration,
       curated_at: 777,
+      expected_score: scored.expected_score,
     });
+  });
+
+  it('minExpected also requires the expected score (the integer score where there is none)', async () => {
+    const tiers = [{ name: 'strict5', minScore: 5, minExpected: 4.7, topic: 'strict' }];
+    expect((await route(5, { tiers }, 4.55)).outputs).toEqual([]);
+    expect((await route(5, { tiers }, 4.8)).outputs.map((o) => [o.topic, o.value.expected_score])).toEqual([['strict', 4.8]]);
+    expect((await route(5, { tiers }, null)).outputs.map((o) => o.topic)).toEqual(['strict']); // text mode: 5 >= 4.7
   });
 
   it('takes tiers from the config', async () => {
