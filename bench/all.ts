@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark of the project in one run and ONE table, each row a ratio measured
- * side by side in this run (bench/segment.ts, llmSaturation.ts, llmEmbedded.ts, pipelineOverhead.ts,
+ * side by side in this run (bench/segment.ts, llmSaturation.ts, llmEmbedded.ts, evalThroughput.ts, pipelineOverhead.ts,
  * memoryBacklog.ts, scaleOut.ts; each is also runnable alone and documents its method). The table
  * (Markdown: benchmark, measured, baseline, ratio, target, met?) and the machine are printed and
  * written to bench/results/latest.md; each benchmark's own detail table goes to stderr as it finishes.
@@ -16,6 +16,7 @@ import path from 'node:path';
 import { errorMessage } from '../src/runtime/errors';
 import { brokers, quickMode, repoRoot, runMain, type BenchRow } from './common';
 import { measureEmbedded } from './llmEmbedded';
+import { measureEvalThroughput } from './evalThroughput';
 import { measureSaturation } from './llmSaturation';
 import { measureMemoryBacklog } from './memoryBacklog';
 import { measurePipelineOverhead } from './pipelineOverhead';
@@ -34,6 +35,7 @@ function steps(quick: boolean): Step[] {
     ['segment', () => one(measureSegment())],
     ['LLM saturation', () => one(measureSaturation())],
     ['embedded model', () => one(measureEmbedded({ quick }))],
+    ['scorer throughput', () => one(measureEvalThroughput(quick))],
     ['pipeline overhead', () => one(measurePipelineOverhead(quick ? 50_000 : 200_000))],
     ['memory under a backlog', () => one(quick ? measureMemoryBacklog(100_000, 30) : measureMemoryBacklog(1_000_000, 60))],
     ['scale-out', () => measureScaleOut()],

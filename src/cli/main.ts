@@ -11,6 +11,7 @@ import { registerOfflineStageCommands } from './commands/offlineStage';
 import { registerDemoCommand } from './commands/demo';
 import { registerIngestCommand } from './commands/ingest';
 import { registerModelCommands } from './commands/model';
+import { registerEvalCommand } from './commands/eval';
 import { registerSegmentCommand } from './commands/segmentOffline';
 import { registerSnapshotCommands } from './commands/snapshot';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerTopologyCommands(program);
   registerIngestCommand(program);
   registerModelCommands(program);
+  registerEvalCommand(program);
   registerRunCommand(program);
   registerReplayCommand(program);
   registerStatusCommand(program);

@@ -108,3 +108,16 @@ export function applyEnvOverrides(config: LlmConfig, env: NodeJS.ProcessEnv = pr
   });
   return { ...config, endpoints };
 }
+
+/** A model chosen on the command line: a catalogue name or a .gguf path. */
+export interface EmbeddedModelChoice {
+  name?: string;
+  path?: string;
+}
+
+/** An `llm:` block (parsed or as written) with its embedded model replaced; the path wins over a name. */
+export function withEmbeddedModel<T extends { embedded?: object }>(llm: T, choice: EmbeddedModelChoice | undefined): T {
+  if (!choice) return llm;
+  const pick = choice.path ? { modelPath: choice.path, model: undefined } : { model: choice.name, modelPath: undefined };
+  return { ...llm, embedded: { ...llm.embedded, ...pick } };
+}

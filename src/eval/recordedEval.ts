@@ -1,0 +1,38 @@
+/**
+ * The eval figures the project measured for each catalogue model (`humpback eval` output, kept in
+ * bench/results/eval.json), so the demo can say how good the model it used is without spending
+ * minutes measuring it again. A user's own run (`humpback eval --json`) can be pointed at instead.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from '../util/paths';
+import type { EvalReport } from './runEval';
+import type { ScorerReport } from './scorerEval';
+
+export const RECORDED_EVAL = path.join('bench', 'results', 'eval.json');
+
+export interface RecordedFigures {
+  date: string;
+  backward: EvalReport['backward'];
+  scorer?: ScorerReport;
+}
+
+/** The recorded figures of a model (its id as stages record it) and mode, if measured. */
+export function recordedFigures(model: string, mode: string, file = path.join(projectRoot(), RECORDED_EVAL)): RecordedFigures | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  const reports = JSON.parse(fs.readFileSync(file, 'utf8')) as EvalReport[];
+  const report = reports.find((r) => r.model === model);
+  if (!report) return undefined;
+  const scorer = report.scorers.find((s): s is ScorerReport => s.mode === mode && !('unavailable' in s));
+  return { date: report.date, backward: report.backward, scorer };
+}
+
+/** One line for a summary: the figures that say whether the data is any good. */
+export function figuresLine(f: RecordedFigures): string {
+  const parts: string[] = [];
+  if (f.backward) parts.push(`instructions on-topic ${(100 * f.backward.onTopic).toFixed(0)}% (ROUGE-L ${f.backward.rougeL.toFixed(2)})`);
+  const s = f.scorer;
+  if (s?.shuffled) parts.push(`scorer AUC ${s.shuffled.auc.toFixed(2)} on shuffled pairs`);
+  if (s?.labelled) parts.push(`tier-5 precision ${s.labelled.precision.toFixed(2)} / recall ${s.labelled.recall.toFixed(2)}, Spearman ${s.labelled.spearman.toFixed(2)} on ${s.labelled.pairs} labelled pairs`);
+  return `${parts.join('; ')} (humpback eval, ${f.date.slice(0, 10)})`;
+}
