@@ -5,6 +5,8 @@ import { metricBy, metricSum } from '../metrics/read';
 import type { ResolvedTopology } from '../topology/loader';
 import type { WrittenSnapshot } from '../trainer/snapshotWriter';
 import type { CapResult } from './runDemo';
+import type { DemoQuality } from './demoQuality';
+import { figuresLine, type RecordedFigures } from '../eval/recordedEval';
 
 /** What a demo run did: counted by the stages' own metrics and the run's topics. */
 export interface DemoReport {
@@ -16,7 +18,9 @@ export interface DemoReport {
   /** Seconds per phase: ingest, segment (segment + dedup), llm (backtranslate, score, tier-filter), snapshot. */
   timings: Record<string, number>;
   cap?: CapResult;
-  scores: Record<number, number>;
+  quality: DemoQuality;
+  /** The project's measured eval figures for the model and mode the run used, if any. */
+  figures?: RecordedFigures;
   topicCounts: Record<string, number>;
   snapshot?: WrittenSnapshot;
 }
@@ -27,6 +31,11 @@ const reasons = (counts: Record<string, number>): string =>
     .sort(([, a], [, b]) => b - a)
     .map(([r, n]) => `${r} ${n}`)
     .join(', ') || 'none';
+
+const clip = (text: string, n: number): string => {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return JSON.stringify(one.length <= n ? one : `${one.slice(0, n - 1)}…`);
+};
 
 export function clockText(seconds: number): string {
   if (seconds < 10) return `${seconds.toFixed(1)} s`;
@@ -53,8 +62,15 @@ export async function demoSummary(r: DemoReport): Promise<string> {
     lines.push(`  ${s.name.padEnd(14)} read ${read}, wrote ${wrote.join(' and ')}; dropped: ${reasons(dropped)}; dead letters: ${reasons(dead)} (${rate.toFixed(2)} records/s)`);
     if (s.type === 'dedup' && r.cap) lines.push(`  ${'cap'.padEnd(14)} the first ${r.cap.sent} of ${r.cap.of} segments went on to the LLM stages (--max-segments 0 sends all)`);
   }
-  const histogram = Object.entries(r.scores).map(([score, n]) => `${score}: ${n}`).join('  ');
-  lines.push(`  ${'scores'.padEnd(14)} ${histogram}`);
+  const q = r.quality;
+  const histogram = Object.entries(q.histogram).map(([score, n]) => `${score}: ${n}`).join('  ');
+  lines.push(`  ${'scores'.padEnd(14)} ${histogram} (mode ${q.modes.join(', ') || 'none'})`);
+  if (q.onTopic.of > 0) lines.push(`  ${'on-topic'.padEnd(14)} ${q.onTopic.count} of ${q.onTopic.of} instructions rank their own segment first among the run's segments (BM25, as humpback eval measures it)`);
+  for (const [i, e] of q.examples.entries()) {
+    const score = e.expected === null ? `${e.score}` : `${e.score} (${e.expected.toFixed(2)})`;
+    lines.push(`  ${(i === 0 ? 'examples' : '').padEnd(14)} ${clip(e.heading, 40)} -> ${clip(e.instruction, 90)} -> score ${score}`);
+  }
+  if (r.figures) lines.push(`  ${'model quality'.padEnd(14)} ${figuresLine(r.figures)}`);
   const tierTopics = t.topics.filter((x) => x.schema === 'humpback.CuratedExample').map((x) => `${x.name.slice(r.runId.length + 1)} ${count(x.name)}`);
   lines.push(`  ${'tiers'.padEnd(14)} ${tierTopics.join(', ')}`);
   if (r.snapshot) {

@@ -14,17 +14,22 @@ import { partitionEnds, splitPartitionKey } from '../kafka/offsets';
 import { readToEnd } from '../kafka/readToEnd';
 import { createSerde, type Serde } from '../kafka/serde/avroSerde';
 import { resolveModelPath } from '../llm/modelFetch';
+import { modelByName } from '../llm/models';
+import { withEmbeddedModel, type EmbeddedModelChoice } from '../llm/llmConfig';
+import { recordedFigures } from '../eval/recordedEval';
+import type { ScoredCandidateRecord } from '../records/types';
 import { ConfigError } from '../runtime/errors';
 import type { Logger } from '../runtime/logger';
 import { loadTopology, resolveTopology, type ResolvedStage, type ResolvedTopology } from '../topology/loader';
 import { namespaced } from '../topology/rewrite';
-import type { Topology } from '../topology/schema';
+import type { StageEntry, Topology } from '../topology/schema';
 import { trainerSettings } from '../trainer/settings';
 import { snapshotNow } from '../trainer/snapshotNow';
 import { runIngest } from '../cli/commands/ingest';
 import { drainProgressLine } from '../cli/drainProgress';
 import { ensureTopics, runStages } from '../cli/stageSession';
 import type { DemoReport } from './demoSummary';
+import { demoQuality, type DemoQuality } from './demoQuality';
 import { removeEarlierDemoRuns } from './earlierRuns';
 
 export interface DemoOptions {
@@ -37,6 +42,8 @@ export interface DemoOptions {
   now?: () => number;
   /** Serve /metrics and /healthz while the stages run. */
   metrics?: { port: number; isDefault: boolean };
+  /** The embedded model for the LLM stages instead of the topology's: a catalogue name or a .gguf path. */
+  model?: EmbeddedModelChoice;
 }
 
 /** Runs whose topics stay in the broker: this one and the two before it. */
@@ -62,14 +69,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport | undefined> {
   const runId = `demo-${new Date(started).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
   const runDir = path.resolve(o.outDir, runId);
   fs.mkdirSync(runDir, { recursive: true });
-  const topology = demoTopology(loadTopology(o.topologyFile), runId, runDir, o.maxSegments);
+  const topology = demoTopology(withModel(loadTopology(o.topologyFile), o.model), runId, runDir, o.maxSegments);
   const topologyFile = path.join(runDir, 'topology.yaml');
   fs.writeFileSync(topologyFile, stringify(topology));
   const resolved = resolveTopology(topology);
   const say = (line: string): void => void process.stderr.write(`humpback demo: ${line}\n`);
   say(`run ${runId}: topics and consumer groups ${runId}.*, files in ${runDir}`);
 
-  if (!process.env.HUMPBACK_LLM_BASE_URL) say(`embedded model: ${await resolveModelPath(undefined, { progress: say })}`);
+  if (!process.env.HUMPBACK_LLM_BASE_URL) say(`embedded model: ${await resolveModelPath(o.model?.path, { progress: say, ...(o.model?.name ? { spec: modelByName(o.model.name) } : {}) })}`);
   else say(`LLM server: ${process.env.HUMPBACK_LLM_BASE_URL} (HUMPBACK_LLM_BASE_URL)`);
 
   const logger = o.logger;
@@ -106,6 +113,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport | undefined> {
 
   const settings = trainerSettings(resolved, topology.trainer);
   const snap = await timed('snapshot', () => snapshotNow({ kafka, serde, settings, logger }));
+  const quality = await qualityOfRun(kafka, serde, resolved, runId);
+  const scorer = quality.scorer;
   return {
     runId,
     runDir,
@@ -114,7 +123,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport | undefined> {
     seconds: (now() - started) / 1000,
     timings,
     cap,
-    scores: await scoreHistogram(kafka, serde, resolved, runId),
+    quality: quality.quality,
+    figures: scorer && recordedFigures(scorer.model, scorer.mode),
     topicCounts: await topicCounts(kafka, resolved),
     snapshot: snap.written,
   };
@@ -161,16 +171,29 @@ async function capSegments(kafka: Kafka, t: ResolvedTopology, runId: string, max
   return { sent: first.length, of: all.length };
 }
 
-async function scoreHistogram(kafka: Kafka, serde: Serde, t: ResolvedTopology, runId: string): Promise<Record<number, number>> {
-  const scorer: ResolvedStage | undefined = t.stages.find((s) => s.type === 'score');
-  const histogram: Record<number, number> = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 };
-  if (!scorer) return histogram;
-  for (const r of await readToEnd(kafka, scorer.output, `${runId}.demo-scores`)) {
-    if (!r.value) continue;
-    const scored = await serde.decode('humpback.ScoredCandidate', r.value);
-    histogram[scored.score] = (histogram[scored.score] ?? 0) + 1;
+/** The run's scored pairs with their segments' headings, measured as a reader would check them. */
+async function qualityOfRun(kafka: Kafka, serde: Serde, t: ResolvedTopology, runId: string): Promise<{ quality: DemoQuality; scorer?: { model: string; mode: string } }> {
+  const scoreStage: ResolvedStage | undefined = t.stages.find((s) => s.type === 'score');
+  const backtranslate: ResolvedStage | undefined = t.stages.find((s) => s.type === 'backtranslate');
+  const scored: ScoredCandidateRecord[] = [];
+  for (const r of scoreStage ? await readToEnd(kafka, scoreStage.output, `${runId}.demo-scores`) : []) {
+    if (r.value) scored.push(await serde.decode('humpback.ScoredCandidate', r.value));
   }
-  return histogram;
+  const headings = new Map<string, string>();
+  for (const r of backtranslate ? await readToEnd(kafka, backtranslate.input, `${runId}.demo-headings`) : []) {
+    if (!r.value) continue;
+    const segment = await serde.decode('humpback.Segment', r.value);
+    headings.set(segment.segment_id, segment.heading);
+  }
+  const first = scored[0];
+  return { quality: demoQuality(scored, headings), scorer: first && { model: first.scorer_model, mode: first.score_mode ?? 'text' } };
+}
+
+/** The topology with the LLM stages' embedded model replaced (name or file); servers are untouched. */
+function withModel(t: Topology, model: EmbeddedModelChoice | undefined): Topology {
+  if (!model) return t;
+  const llmStage = (s: StageEntry): boolean => s.type === 'backtranslate' || s.type === 'score';
+  return { ...t, stages: t.stages.map((s) => (llmStage(s) ? { ...s, llm: withEmbeddedModel((s.llm ?? {}) as { embedded?: object }, model) } : s)) };
 }
 
 /** Records per topic of the run (its topics are new, so the watermarks are exact counts). */

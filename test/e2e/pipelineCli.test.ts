@@ -151,8 +151,13 @@ it('humpback demo runs every stage once on a fresh namespace and prints the summ
   expect(summary).toMatch(/segment +read 58, wrote 280 to segments\.raw; dropped: too-short 108, too-long 99, all-caps-heading 6, repeated-sentences 4/);
   expect(summary).toContain('the first 6 of 280 segments went on to the LLM stages');
   expect(summary).toMatch(/backtranslate +read 6, wrote 6 to candidates/);
-  const histogram = /scores +1: (\d+) {2}2: (\d+) {2}3: (\d+) {2}4: (\d+) {2}5: (\d+)/.exec(summary);
+  const histogram = /scores +1: (\d+) {2}2: (\d+) {2}3: (\d+) {2}4: (\d+) {2}5: (\d+) \(mode text\)/.exec(summary);
   expect(histogram?.slice(1).map(Number).reduce((a, b) => a + b, 0)).toBe(6);
+  // What it made, side by side: heading -> instruction -> score, the best, the middle and the worst.
+  const examples = summary.split('\n').filter((l) => / -> ".*" -> score [1-5]$/.test(l));
+  expect(examples).toHaveLength(3);
+  expect(examples[0]).toMatch(/^ {2}examples +"/);
+  expect(summary).toMatch(/on-topic +\d+ of 6 instructions rank their own segment first/);
   const [run] = fs.readdirSync(out);
   const [snapshot] = readSnapshots(path.join(out, run, 'snapshots'));
   expect(manifestProblems(snapshot.dir)).toEqual([]);

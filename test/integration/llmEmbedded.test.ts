@@ -6,9 +6,12 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_MODEL } from '../../src/llm/models';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
+/** The id the embedded backend gives the default model: its file name without .gguf. */
+const MODEL_ID = DEFAULT_MODEL.fileName.replace(/\.gguf$/, '');
 
 /** Runs `humpback model ...` through the command module, whether or not main.ts registers it yet. */
 const BOOT = `const { Command } = require('commander');
@@ -44,7 +47,7 @@ describe('embedded model (node-llama-cpp, CPU)', () => {
     expect(res.code).toBe(0);
     expect(res.stdout.trim().length).toBeGreaterThan(0);
     const stats = JSON.parse(res.stderr.trim().split('\n').pop()!) as { model: string; tokensIn: number; tokensOut: number; finishReason: string; seconds: number };
-    expect(stats.model).toBe('gemma-3-270m-q4_k_m');
+    expect(stats.model).toBe(MODEL_ID);
     expect(stats.tokensIn).toBeGreaterThan(10);
     expect(stats.tokensOut).toBeGreaterThan(0);
     expect(stats.tokensOut).toBeLessThanOrEqual(24); // the cap holds
@@ -93,7 +96,46 @@ describe('embedded model (node-llama-cpp, CPU)', () => {
     expect(out.users).toEqual([2]);
     expect(out.afterOne).toEqual([1]);
     expect(out.afterBoth).toEqual([]);
-    expect(out.ids).toEqual(['embedded:gemma-3-270m-q4_k_m', 'embedded:gemma-3-270m-q4_k_m']);
+    expect(out.ids).toEqual([`embedded:${MODEL_ID}`, `embedded:${MODEL_ID}`]);
     for (const n of out.out) expect(n).toBeGreaterThan(0);
+  });
+
+  it('gives the probabilities of forced choices and of a given answer (the expected and fit scoring modes)', async () => {
+    const modelPath = (await run(['model', 'path'])).stdout.trim();
+    const script = `
+      const { EmbeddedBackend } = require(${JSON.stringify(path.join(DIST, 'llm', 'embeddedBackend.js'))});
+      (async () => {
+        const b = await EmbeddedBackend.create({ modelPath: ${JSON.stringify(modelPath)}, sequences: 2, contextSize: 1024, timeoutMs: 60000 });
+        const choice = { prefix: 'Answer:', choices: [' 1', ' 2', ' 3', ' 4', ' 5'], satisfied: () => false };
+        const forced = await b.complete({ messages: [{ role: 'user', content: 'How many legs does a cat have? Answer with one digit.' }], sampling: { temperature: 0, topP: 1, maxTokens: 0 }, finalChoice: choice });
+        const answer = 'Python lists are mutable sequences: you can append, insert and remove items.';
+        const [fitting, unrelated] = await Promise.all([
+          b.continuationLogprobs({ messages: [{ role: 'user', content: 'What are Python lists?' }], continuation: answer, maxTokens: 64 }),
+          b.continuationLogprobs({ messages: [{ role: 'user', content: 'How do I bake banana bread?' }], continuation: answer, maxTokens: 64 }),
+        ]);
+        console.log(JSON.stringify({ forced, fitting, unrelated }));
+        await b.close();
+      })().catch((e) => { console.error(e); process.exit(1); });`;
+    const res = await run([], script, 120_000);
+    expect(res.code).toBe(0);
+    const out = JSON.parse(res.stdout) as {
+      forced: { text: string; tokensOut: number; choice: { chosen: string; logprobs: number[] } };
+      fitting: { logprobs: number[]; tokensIn: number };
+      unrelated: { logprobs: number[] };
+    };
+    // The forced answer is one of the choices, the likeliest of the five; the five are log-probabilities over the whole vocabulary.
+    expect(out.forced.text).toMatch(/^Answer: [1-5]$/);
+    const lps = out.forced.choice.logprobs;
+    expect(lps).toHaveLength(5);
+    expect(lps.every((lp) => lp <= 0)).toBe(true);
+    expect(lps.reduce((a, lp) => a + Math.exp(lp), 0)).toBeLessThanOrEqual(1 + 1e-6);
+    expect(out.forced.choice.chosen).toBe(` ${1 + lps.indexOf(Math.max(...lps))}`);
+    expect(out.forced.text.endsWith(out.forced.choice.chosen.trim())).toBe(true);
+    // One log-probability per answer token, each a probability; the answer is likelier after the question it answers.
+    expect(out.fitting.logprobs.length).toBeGreaterThan(10);
+    expect(out.fitting.logprobs).toHaveLength(out.unrelated.logprobs.length);
+    expect(out.fitting.logprobs.every((lp) => lp <= 0 && Number.isFinite(lp))).toBe(true);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(out.fitting.logprobs)).toBeGreaterThan(mean(out.unrelated.logprobs));
   });
 });

@@ -1,15 +1,19 @@
 /**
- * The real embedded model (gemma-3-270m, CPU) through `humpback backtranslate` then `humpback score`,
+ * The real default embedded model (CPU) through `humpback backtranslate` then `humpback score`,
  * offline, on three sample segments cut by `humpback segment samples/corpus`. node-llama-cpp is
  * ESM-only, so jest cannot load it in-process: everything runs as CLI child processes over dist/.
- * A tiny model rarely writes the Score line by itself (0 of 18 sample pairs in 3 tries each); with the
- * default constrained score line (the model picks the digit after a forced "Score:") every pair parses.
+ * The score stage runs in the model's default mode (hybrid: fit + rubric checks), then in `expected`
+ * (the distribution over 1-5 after a forced "Score:").
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CandidateRecord, ScoredCandidateRecord } from '../../src/records/types';
 import { runCli } from '../helpers/cli';
+import { DEFAULT_MODEL } from '../../src/llm/models';
+import { ratingOf } from '../../src/llm/scoring/distribution';
+
+const MODEL_ID = DEFAULT_MODEL.fileName.replace(/\.gguf$/, '');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '');
@@ -25,7 +29,7 @@ beforeAll(async () => {
   if (fetched.code !== 0) throw new Error(`humpback model fetch failed:\n${fetched.stderr}`);
 }, 600_000);
 
-it('writes non-empty instructions, then a parsed score for every pair with the constrained score line', async () => {
+it('writes non-empty instructions, then a score for every pair in the default mode and in expected mode', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embedded-stages-'));
   const segmented = await runCli(['segment', path.join(ROOT, 'samples', 'corpus')]);
   expect(segmented.code).toBe(0);
@@ -50,7 +54,7 @@ it('writes non-empty instructions, then a parsed score for every pair with the c
   expect(candidates.length).toBeGreaterThan(0);
   for (const c of candidates) {
     expect(c.instruction.trim().length).toBeGreaterThan(0);
-    expect(c.model).toBe('gemma-3-270m-q4_k_m');
+    expect(c.model).toBe(MODEL_ID);
   }
   fs.writeFileSync(path.join(dir, 'candidates.jsonl'), bt.stdout);
 
@@ -61,9 +65,25 @@ it('writes non-empty instructions, then a parsed score for every pair with the c
   expect(sc.code).toBe(0);
   const scored = lines(sc.stdout).map((l) => JSON.parse(l) as ScoredCandidateRecord);
   for (const r of scored) {
-    expect([1, 2, 3, 4, 5]).toContain(r.score);
-    expect(r.scorer_model).toBe('gemma-3-270m-q4_k_m');
-    expect(r.attempts).toBe(1);
+    expect(r).toMatchObject({ scorer_model: MODEL_ID, score_mode: DEFAULT_MODEL.scoring.mode, attempts: 1 });
+    expect(r.expected_score).toBeGreaterThanOrEqual(1);
+    expect(r.expected_score).toBeLessThanOrEqual(5);
+    expect(r.score).toBe(ratingOf(r.expected_score!));
+    expect(r.rationale).toMatch(/^fit: the instruction changes the answer's mean token log-probability by -?\d/);
   }
-  process.stdout.write(`embedded: ${candidates.length}/3 instructions (${candidates.map((c) => JSON.stringify(c.instruction)).join(', ')}); scores ${scored.map((r) => r.score).join(',')}\n`);
+
+  // expected mode: the probabilities of the digits 1-5 right after a forced "Score:".
+  fs.writeFileSync(path.join(dir, 'expected.yaml'), topology.replace(/mode: auto/, 'mode: expected'));
+  const ex = await runCli(['score', '--topology', path.join(dir, 'expected.yaml'), path.join(dir, 'candidates.jsonl')], env);
+  expect(ex.code).toBe(0);
+  const expectedScored = lines(ex.stdout).map((l) => JSON.parse(l) as ScoredCandidateRecord);
+  expect(expectedScored).toHaveLength(candidates.length);
+  for (const r of expectedScored) {
+    expect(r.score_mode).toBe('expected');
+    expect(r.score_distribution).toHaveLength(5);
+    expect(r.score_distribution!.reduce((a, p) => a + p, 0)).toBeCloseTo(1, 6);
+    expect(r.expected_score).toBeCloseTo(r.score_distribution!.reduce((a, p, i) => a + p * (i + 1), 0), 9);
+    expect(r.score).toBe(ratingOf(r.expected_score!));
+  }
+  process.stdout.write(`embedded: ${candidates.length}/3 instructions (${candidates.map((c) => JSON.stringify(c.instruction)).join(', ')}); scores ${scored.map((r) => r.expected_score!.toFixed(2)).join(',')}; expected ${expectedScored.map((r) => r.expected_score!.toFixed(2)).join(',')}\n`);
 }, 600_000);

@@ -7,6 +7,8 @@ import { ConfigError } from '../../runtime/errors';
 import { createLogger } from '../../runtime/logger';
 import { projectRoot } from '../../util/paths';
 import { action } from '../fail';
+import { DEFAULT_MODEL } from '../../llm/models';
+import { modelChoice } from './model';
 import { DEFAULT_TOPOLOGY, findTopologyFile } from '../topologyFile';
 
 interface DemoFlags {
@@ -14,6 +16,7 @@ interface DemoFlags {
   maxSegments: string;
   out: string;
   metricsPort?: string;
+  model?: string;
 }
 
 /** `humpback demo`: the main job end to end on the bundled samples (README's first command). */
@@ -30,11 +33,14 @@ export function registerDemoCommand(program: Command): void {
     .option('--topology <file>', 'topology to run (namespaced per run)', DEFAULT_TOPOLOGY)
     .option('--metrics-port <n>', 'serve /metrics and /healthz on this port (default $HUMPBACK_METRICS_PORT or 9464; 0 = any free port)')
     .option('--out <dir>', 'folder for the run: topology.yaml and snapshots/', 'demo-output')
+    .option('--model <name|gguf>', `the embedded model: a catalogue name (humpback model list) or a .gguf file (default: the topology's, ${DEFAULT_MODEL.name})`)
     .action(
       action(async (paths: string[], flags: DemoFlags) => {
         const maxSegments = Number(flags.maxSegments);
         if (!Number.isInteger(maxSegments) || maxSegments < 0) throw new ConfigError(`--max-segments ${flags.maxSegments}: expected a whole number (0 = all). Fix: e.g. --max-segments 40`);
-        const report = await runDemo({ topologyFile: findTopologyFile(flags.topology), inputs: paths, outDir: flags.out, maxSegments, logger: createLogger({ component: 'demo' }), metrics: metricsPort(flags.metricsPort) });
+        const [modelPath, choice] = modelChoice(flags.model);
+        const model = flags.model ? { path: modelPath && path.resolve(modelPath), name: choice.spec?.name } : undefined;
+        const report = await runDemo({ topologyFile: findTopologyFile(flags.topology), inputs: paths, outDir: flags.out, maxSegments, model, logger: createLogger({ component: 'demo' }), metrics: metricsPort(flags.metricsPort) });
         if (report) process.stdout.write(await demoSummary(report));
       }),
     );
