@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
+import type { Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { createKafka, resolveBrokers } from '../../kafka/brokers';
+import { connectKafka } from '../../kafka/connect';
 import { createSerde } from '../../kafka/serde/avroSerde';
 import { ConfigError } from '../../runtime/errors';
 import { createLogger, type Logger } from '../../runtime/logger';
-import { loadTopology, resolveTopology } from '../../topology/loader';
+import { loadTopology, resolveTopology, type ResolvedTopology } from '../../topology/loader';
 import { iterationTopology } from '../../topology/rewrite';
 import type { SnapshotFormat } from '../../trainer/format';
 import { partitionEnds } from '../../kafka/offsets';
@@ -40,8 +41,8 @@ export function registerSnapshotCommands(program: Command): void {
     .action(
       action(async (opts: SnapshotOptions) => {
         const logger = createLogger({ component: 'snapshot' });
-        const { settings, clientId } = load(opts.topology, opts.iteration, { tiers: parseTiers(opts.tier), outDir: opts.out, format: opts.format });
-        const kafka = createKafka(await resolveBrokers(logger), clientId, logger);
+        const { settings, resolved } = load(opts.topology, opts.iteration, { tiers: parseTiers(opts.tier), outDir: opts.out, format: opts.format });
+        const { kafka } = await connectKafka(resolved, logger);
         const result = await snapshotNow({ kafka, serde: await createSerde(), settings, logger });
         if (result.written === undefined) {
           const why = result.recordsRead > 0 ? `${result.recordsRead} record(s) read, all in earlier snapshots` : 'no records since the last snapshot';
@@ -61,17 +62,17 @@ export function registerSnapshotCommands(program: Command): void {
     .action(
       action(async (opts: { topology: string; iteration?: string; metricsPort?: string }) => {
         const logger = createLogger({ component: 'trainer' });
-        const { settings, clientId } = load(opts.topology, opts.iteration, {});
+        const { settings, resolved } = load(opts.topology, opts.iteration, {});
         if (settings.every === undefined) {
           throw new ConfigError(`${opts.topology}: trainer.every is not set, so the trainer would never take a snapshot. Fix: add "every: { examples: 1000, minutes: 60 }" under trainer, or run \`humpback snapshot\``);
         }
-        const kafka = createKafka(await resolveBrokers(logger), clientId, logger);
+        const { kafka } = await connectKafka(resolved, logger);
         await runTrainer(kafka, settings, logger, metricsPort(opts.metricsPort));
       }),
     );
 }
 
-async function runTrainer(kafka: ReturnType<typeof createKafka>, settings: TrainerSettings, logger: Logger, port: { port: number; isDefault: boolean }): Promise<void> {
+async function runTrainer(kafka: Kafka, settings: TrainerSettings, logger: Logger, port: { port: number; isDefault: boolean }): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await partitionEnds(admin, settings.topics).finally(() => admin.disconnect());
@@ -99,11 +100,11 @@ async function runTrainer(kafka: ReturnType<typeof createKafka>, settings: Train
   logger.info('stopped cleanly');
 }
 
-function load(file: string, iteration: string | undefined, overrides: TrainerOverrides): { settings: TrainerSettings; clientId: string } {
+function load(file: string, iteration: string | undefined, overrides: TrainerOverrides): { settings: TrainerSettings; resolved: ResolvedTopology } {
   const declared = loadTopology(findTopologyFile(file));
   const topology = iteration === undefined ? declared : iterationTopology(declared, parseIteration(iteration));
   const resolved = resolveTopology(topology);
-  return { settings: trainerSettings(resolved, topology.trainer, overrides), clientId: resolved.clientId };
+  return { settings: trainerSettings(resolved, topology.trainer, overrides), resolved };
 }
 
 function parseTiers(value: string | undefined): number[] | undefined {
