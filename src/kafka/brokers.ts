@@ -51,7 +51,8 @@ const EXPECTED_WARNINGS = ['Limiting retries for the idempotent producer'];
 /**
  * Broker answers kafkajs logs as ERROR and then retries, which are normal while a group coordinator
  * or a new topic's leader is being set up (right after a broker start, a topic creation, a join):
- * shown at debug. Every other error, an authentication or authorisation failure say, stays an error.
+ * shown at debug. kafkajs gives up with an error our code reports should one last. Every other
+ * error, an authentication or authorisation failure say, stays an error.
  */
 const TRANSIENT_ERRORS = [
   "The coordinator is loading and hence can't process requests for this group",
@@ -59,6 +60,8 @@ const TRANSIENT_ERRORS = [
   'This is not the correct coordinator for this group',
   'There is no leader for this topic-partition as we are in the middle of a leadership election',
   'This server is not the leader for that topic-partition',
+  // A topic created a moment ago, before every metadata cache has it.
+  'This server does not host this topic-partition',
 ];
 
 /** Routes kafkajs log entries into our logger, one line each, with kafkajs' extra fields as fields. */

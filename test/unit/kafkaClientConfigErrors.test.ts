@@ -78,6 +78,12 @@ test("a secret in the topology's kafka block is refused at its YAML path, with w
   expect(problems.join('\n')).not.toContain(SECRET);
 });
 
+test('an OAuth token the broker refused: kafkajs reports a vanished broker, we say what it means', () => {
+  const oauth = resolveClientConfig({ 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'OAUTHBEARER', 'sasl.oauthbearer.token.file': 'token' }, {});
+  const problem = accessProblem(Object.assign(new Error('x'), { originalError: { name: 'KafkaJSBrokerNotFound' } }), 'b:1', oauth);
+  expect(problem?.message).toMatch(/^Kafka at b:1 closed the connection after the OAUTHBEARER login: it refused the token .*Fix: check the token/);
+});
+
 test("Kafka's Java tools cannot take an OAuth token from a file: said, with the way out", () => {
   const c = resolveClientConfig({ 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'OAUTHBEARER', 'sasl.oauthbearer.token.file': 'token' }, {});
   expect(() => javaClientProperties(c)).toThrow(/cannot log in with an OAUTHBEARER token from a file or a command .*Fix: .*--command-config <file>/);
@@ -93,8 +99,10 @@ describe('a failed first connection becomes one error naming the fix, or is left
     ['an untrusted broker certificate', wrapped({ name: 'KafkaJSConnectionError', message: 'Connection error: self-signed certificate in certificate chain', code: 'SELF_SIGNED_CERT_IN_CHAIN' }), /^the TLS certificate of Kafka at b:1 is not trusted \(SELF_SIGNED_CERT_IN_CHAIN; trusted now: Node's default CAs\)\. Fix: set ssl\.ca\.location/],
     ['another host name', { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }, /is not for that host name .*Fix: connect by a name the certificate lists/],
     ['a client certificate refused', { code: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' }, /wants a client certificate it trusts .*Fix: set ssl\.certificate\.location and ssl\.key\.location/],
-    ['TLS to a plaintext port', { code: 'ERR_SSL_WRONG_VERSION_NUMBER' }, /does not speak TLS on that port/],
+    ['TLS to a port that answers in plain text', { code: 'ERR_SSL_WRONG_VERSION_NUMBER' }, /does not speak TLS on that port/],
+    ['TLS to a port that hangs up', wrapped({ message: 'Connection error: Client network socket disconnected before secure TLS connection was established', code: 'ECONNRESET' }), /hung up on the TLS handshake: it is most likely not a TLS listener/],
     ['a broker not up yet (left to the retries)', wrapped({ name: 'KafkaJSConnectionError', code: 'ECONNREFUSED' }), undefined],
+    ['a dropped connection without OAuth (left to the retries)', wrapped({ name: 'KafkaJSBrokerNotFound', message: 'No brokers in the broker pool' }), undefined],
   ])('%s', (_name, err, expected) => {
     const problem = accessProblem(err, 'b:1', sasl);
     if (expected === undefined) expect(problem).toBeUndefined();

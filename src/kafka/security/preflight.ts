@@ -28,6 +28,7 @@ export async function checkKafkaAccess(brokers: string[], clientId: string, conf
   const admin = kafka.admin();
   try {
     await admin.connect();
+    await admin.describeCluster(); // a request after the login: a refused OAuth token shows only here
   } catch (err) {
     const problem = accessProblem(err, brokers.join(','), config);
     if (problem) throw problem;
@@ -48,6 +49,18 @@ export function accessProblem(err: unknown, where: string, config: ClientConfig)
         ? `check the user name and its password (${config.settings.get('sasl.password')?.origin ?? config.settings.get('sasl.jaas.config')?.origin ?? 'not set'})`
         : 'check that the token is current and meant for this cluster';
     return new ConfigError(`Kafka at ${where} refused the SASL ${config.sasl.mechanism} login of ${who}: ${String(sasl.message)}. Fix: ${fix}`, { cause: err });
+  }
+  // kafkajs takes the broker's RFC 7628 error answer to an OAUTHBEARER login for success; the broker
+  // then closes the connection, and the next request finds no broker.
+  if (config.sasl?.mechanism === 'OAUTHBEARER' && chain.some((e) => e.name === 'KafkaJSBrokerNotFound' || e.name === 'KafkaJSConnectionClosedError')) {
+    return new ConfigError(`Kafka at ${where} closed the connection after the OAUTHBEARER login: it refused the token (expired, or not meant for this cluster). Fix: check the token that sasl.oauthbearer.token.file / .command gives`, { cause: err });
+  }
+  // Node's words when the server hangs up on our TLS hello: a Kafka PLAINTEXT listener does just that.
+  if (config.tls && chain.some((e) => String(e.message).includes('disconnected before secure TLS connection was established'))) {
+    return new ConfigError(
+      `Kafka at ${where} hung up on the TLS handshake: it is most likely not a TLS listener. Fix: use the address of its ${config.protocol} listener, or set security.protocol to the listener's protocol (PLAINTEXT or SASL_PLAINTEXT)`,
+      { cause: err },
+    );
   }
   const code = chain.map((e) => e.code).find((c): c is string => typeof c === 'string' && (UNTRUSTED.has(c) || c.startsWith('ERR_SSL_') || c.startsWith('ERR_TLS_') || c.startsWith('CERT_')));
   if (code === undefined) return undefined;
