@@ -87,6 +87,9 @@ export const trainerSchema = z
     topics: z.array(z.string()).min(1).optional(),
     outDir: z.string().min(1).default('snapshots'),
     format: z.enum(['chat', 'alpaca']).default('chat'),
+    // The source tag in the system turn (the paper), or at the start of the user turn for chat
+    // templates without a system role (older Gemma templates in TRL).
+    sourceTag: z.enum(['system', 'user']).default('system'),
     seed: z
       .strictObject({
         file: z.string().min(1).default('samples/seed.jsonl'),

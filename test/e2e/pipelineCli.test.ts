@@ -15,6 +15,7 @@ import { fakeModel, isScoring, pipelineFolder, questionNumber, ROOT } from '../h
 import { startFakeOpenAiServer, type FakeOpenAiServer } from '../helpers/fakeOpenAiServer';
 import { testKafka, uniqueName } from '../helpers/kafka';
 import { topicRecordCount } from '../helpers/pipeline';
+import { loadDataset } from '../helpers/pythonVenv';
 import { manifestProblems, readSnapshots, type ChatMessage } from '../helpers/snapshots';
 
 const CORPUS = path.join(ROOT, 'samples', 'corpus');
@@ -132,4 +133,8 @@ it('humpback demo runs every stage once on a fresh namespace and prints the summ
   expect(manifestProblems(snapshot.dir)).toEqual([]);
   expect(summary).toContain(`snapshot       ${snapshot.dir}: ${snapshot.manifest.counts.examples} examples`);
   expect(snapshot.manifest.counts.augmented).toBe(Number(histogram?.[5]));
-}, 300_000);
+  // A trainer loads the demo's snapshot folder as it is, every example (Hugging Face datasets, from PyPI).
+  const loaded = await loadDataset(snapshot.dir, path.join(out, 'hf-cache'));
+  expect(loaded.rows).toBe(snapshot.manifest.counts.examples);
+  expect(loaded.data).toEqual(snapshot.lines);
+}, 600_000);

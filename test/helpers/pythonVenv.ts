@@ -38,3 +38,31 @@ export async function suitePython(): Promise<string> {
     return python;
   }, { timeoutMs: 900_000 });
 }
+
+export interface LoadedDataset {
+  splits: string[];
+  rows: number;
+  columns: string[];
+  /** Every row, as Python's json.dumps writes it. */
+  data: unknown[];
+}
+
+const LOAD_DATASET = `
+import json, sys, datasets
+ds = datasets.load_dataset(sys.argv[1])
+train = ds["train"]
+print(json.dumps({"splits": list(ds.keys()), "rows": train.num_rows, "columns": train.column_names, "data": train.to_list()}))
+`;
+
+/** `datasets.load_dataset(<folder>)` as a trainer calls it, offline, with a cache of its own. */
+export async function loadDataset(folder: string, cacheDirectory: string): Promise<LoadedDataset> {
+  const python = await suitePython();
+  return new Promise((resolve, reject) =>
+    execFile(
+      python,
+      ['-c', LOAD_DATASET, folder],
+      { env: { ...process.env, HF_HOME: cacheDirectory, HF_DATASETS_OFFLINE: '1', HF_HUB_OFFLINE: '1' }, timeout: 300_000, maxBuffer: 256 * 1024 * 1024 },
+      (err, stdout, stderr) => (err ? reject(new Error(`load_dataset(${folder}) failed: ${String(stderr).trim().split('\n').slice(-3).join(' | ')}`)) : resolve(JSON.parse(stdout) as LoadedDataset)),
+    ),
+  );
+}

@@ -8,7 +8,7 @@ import { ConfigError } from '../../runtime/errors';
 import { createLogger, type Logger } from '../../runtime/logger';
 import { loadTopology, resolveTopology, type ResolvedTopology } from '../../topology/loader';
 import { iterationTopology } from '../../topology/rewrite';
-import type { SnapshotFormat } from '../../trainer/format';
+import type { SnapshotFormat, TagPlacement } from '../../trainer/format';
 import { partitionEnds } from '../../kafka/offsets';
 import type { Manifest } from '../../trainer/manifest';
 import { createTrainerMetrics } from '../../trainer/metrics';
@@ -26,6 +26,7 @@ interface SnapshotOptions {
   tier?: string;
   out?: string;
   format?: SnapshotFormat;
+  sourceTag?: TagPlacement;
 }
 
 /** `humpback snapshot` (one snapshot now, then exit) and `humpback trainer` (snapshots by the topology's policy). */
@@ -38,10 +39,11 @@ export function registerSnapshotCommands(program: Command): void {
     .option('--tier <tiers>', 'snapshot these tiers, e.g. 5 or 5,4 (default: trainer.topics of the topology)')
     .option('--out <dir>', 'snapshot folder (default: trainer.outDir)')
     .addOption(new Option('--format <format>', 'line format (default: trainer.format)').choices(['chat', 'alpaca']))
+    .addOption(new Option('--source-tag <turn>', 'put the source tag in the system turn or at the start of the user turn (default: trainer.sourceTag)').choices(['system', 'user']))
     .action(
       action(async (opts: SnapshotOptions) => {
         const logger = createLogger({ component: 'snapshot' });
-        const { settings, resolved } = load(opts.topology, opts.iteration, { tiers: parseTiers(opts.tier), outDir: opts.out, format: opts.format });
+        const { settings, resolved } = load(opts.topology, opts.iteration, { tiers: parseTiers(opts.tier), outDir: opts.out, format: opts.format, sourceTag: opts.sourceTag });
         const { kafka } = await connectKafka(resolved, logger);
         const result = await snapshotNow({ kafka, serde: await createSerde(), settings, logger });
         if (result.written === undefined) {
@@ -121,6 +123,6 @@ export function describe(dir: string, m: Manifest): string {
     dir,
     `  examples ${m.counts.examples} (augmented ${m.counts.augmented}, seed ${m.counts.seed}); ${tiers || 'no tiers'}`,
     `  records read ${m.counts.records}, duplicates dropped ${m.counts.duplicates_dropped}; iteration ${m.iteration}; format ${m.format}`,
-    `  files ${m.files.map((f) => `${f.path} (${f.lines} lines)`).join(', ')}; manifest ${path.join(dir, 'manifest.json')}`,
+    `  files ${m.files.map((f) => `${f.path} (${f.lines} lines)`).join(', ')}; manifest ${path.join(dir, 'manifest.json')}; dataset card ${path.join(dir, 'README.md')}`,
   ].join('\n') + '\n';
 }
