@@ -63,10 +63,11 @@ function clientIdentity(s: LayeredSettings): Pick<TlsConfig, 'cert' | 'key' | 'p
   const passphrase = s.get('ssl.key.password')?.value;
   const certFile = s.get('ssl.certificate.location');
   const keyFile = s.get('ssl.key.location');
-  if (certFile || keyFile) {
-    if (!certFile || !keyFile) throw fail((certFile ?? keyFile)!, certFile ? 'ssl.certificate.location' : 'ssl.key.location', 'a client certificate needs both its certificate and its key', 'set both ssl.certificate.location and ssl.key.location');
+  if (certFile && keyFile) {
     return { cert: certificateFile(certFile, 'ssl.certificate.location').join('\n'), key: privateKey(keyFile, 'ssl.key.location', readFile(keyFile, 'ssl.key.location').toString('utf8'), passphrase), passphrase };
   }
+  const alone = certFile ?? keyFile;
+  if (alone) throw fail(alone, certFile ? 'ssl.certificate.location' : 'ssl.key.location', 'a client certificate needs both its certificate and its key', 'set both ssl.certificate.location and ssl.key.location');
   const store = s.get('ssl.keystore.location');
   const chain = s.get('ssl.keystore.certificate.chain');
   const inlineKey = s.get('ssl.keystore.key');
