@@ -58,6 +58,13 @@ function secureKafka(configFile: string, env: NodeJS.ProcessEnv): Kafka {
   return createKafka(config.brokers, uniqueName('secure-test'), quiet, config);
 }
 
+/** One line with the pipeline's counts, for the log: what went through the secure listener. */
+async function reportCounts(listener: string, kafka: Kafka, t: (name: string) => string, examples: number): Promise<void> {
+  const names = ['documents', 'segments', 'candidates', 'scored', 'score.dlq', 'curated.tier5'];
+  const counts = await Promise.all(names.map(async (n) => `${n} ${await topicRecordCount(kafka, t(n))}`));
+  process.stderr.write(`${listener} pipeline: ${counts.join(', ')}; snapshot ${examples} examples\n`);
+}
+
 /** Every record of every topic of the namespace, keys, values and headers, as one buffer to search. */
 async function allBytes(kafka: Kafka, prefix: string): Promise<Buffer> {
   const admin = kafka.admin();
@@ -120,6 +127,7 @@ it('ingest -> run -> snapshot through SASL_SSL with SCRAM-SHA-512; the password 
   expect(manifestProblems(snapshot.dir)).toEqual([]);
   expect(snapshot.manifest.counts.augmented).toBe(curated);
   expect(metrics).toContain('humpback_records_consumed_total');
+  await reportCounts('SASL_SSL (SCRAM-SHA-512)', kafka, t, snapshot.manifest.counts.examples);
 
   // ...but not the password: not in any output, metrics, record of any topic, or snapshot file.
   const secret = SASL_USER.password;
@@ -149,6 +157,7 @@ it('the same pipeline through mTLS; status, topics read and kafka consumer-group
   const [snapshot] = readSnapshots(folder.outDir);
   expect(manifestProblems(snapshot.dir)).toEqual([]);
   expect(snapshot.manifest.counts.augmented).toBe(await topicRecordCount(kafka, t('curated.tier5')));
+  await reportCounts('mTLS', kafka, t, snapshot.manifest.counts.examples);
 
   const status = await runCli(['status', '--topology', folder.topologyFile, '--json', '--sample-seconds', '0'], env);
   expect(status.code).toBe(0);
