@@ -85,10 +85,15 @@ export async function startApicurio(): Promise<Apicurio> {
   let exited: string | undefined;
   child.on('exit', (code, signal) => (exited = `exited (${signal ?? code})`));
   const url = `http://127.0.0.1:${port}/apis/ccompat/v7`;
+  // A JVM that ignores SIGTERM (seen once by hand) must not outlive the suite.
   const close = (): Promise<void> =>
     new Promise((resolve) => {
       if (exited !== undefined) return resolve();
-      child.once('exit', () => resolve());
+      const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
       child.kill('SIGTERM');
     });
   try {
