@@ -161,11 +161,11 @@ export function benchSegment(runId: string, i: number): SegmentRecord {
   };
 }
 
-/** `count` encoded Segments as kafkajs messages keyed by segment id. */
-export async function segmentMessages(serde: Serde, runId: string, count: number, from = 0): Promise<Message[]> {
+/** `count` Segments encoded for `topic`, as kafkajs messages keyed by segment id. */
+export async function segmentMessages(serde: Serde, topic: string, runId: string, count: number, from = 0): Promise<Message[]> {
   return Promise.all(Array.from({ length: count }, async (_, i) => {
     const value = benchSegment(runId, from + i);
-    return { key: value.segment_id, value: await serde.encode('humpback.Segment', value) };
+    return { key: value.segment_id, value: await serde.encode('humpback.Segment', value, topic) };
   }));
 }
 
@@ -176,7 +176,7 @@ export async function produceSegments(kafka: Kafka, serde: Serde, topic: string,
   try {
     const inFlight = new Set<Promise<unknown>>();
     for (let from = 0; from < count; from += batch) {
-      const messages = await segmentMessages(serde, runId, Math.min(batch, count - from), from);
+      const messages = await segmentMessages(serde, topic, runId, Math.min(batch, count - from), from);
       const sent: Promise<unknown> = producer.send({ topic, messages, acks: -1 }).finally(() => inFlight.delete(sent));
       inFlight.add(sent);
       if (inFlight.size >= 8) await Promise.race(inFlight);

@@ -19,7 +19,13 @@ import { registerSnapshotCommands } from './commands/snapshot';
 export function buildProgram(): Command {
   const program = new Command('humpback')
     .description('Stream web crawls into curated instruction-tuning data by instruction backtranslation (Humpback).')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .option('--kafka-config <file>', 'Kafka client properties file (security.protocol, sasl.*, ssl.*, bootstrap.servers); same as $KAFKA_CONFIG')
+    .hook('preAction', (cmd) => {
+      // One place every command reads it from, child processes included: the environment.
+      const file = cmd.opts<{ kafkaConfig?: string }>().kafkaConfig;
+      if (file !== undefined) process.env.KAFKA_CONFIG = file;
+    });
   registerKafkaCommands(program);
   registerTopologyCommands(program);
   registerIngestCommand(program);

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { CompressionTypes, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { applyTopics } from '../kafka/admin';
 import type { Serde } from '../kafka/serde/avroSerde';
@@ -16,6 +16,7 @@ export interface SessionDeps {
   serde: Serde;
   logger: Logger;
   registry: Registry;
+  compression?: CompressionTypes;
 }
 
 export interface RunOptions {

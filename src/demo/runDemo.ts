@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Partitioners, type Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { stringify } from 'yaml';
-import { createKafka, resolveBrokers } from '../kafka/brokers';
+import { connectKafka } from '../kafka/connect';
 import { partitionEnds, splitPartitionKey } from '../kafka/offsets';
 import { readToEnd } from '../kafka/readToEnd';
 import { createSerde, type Serde } from '../kafka/serde/avroSerde';
@@ -80,12 +80,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport | undefined> {
   else say(`LLM server: ${process.env.HUMPBACK_LLM_BASE_URL} (HUMPBACK_LLM_BASE_URL)`);
 
   const logger = o.logger;
-  const kafka = createKafka(await resolveBrokers(logger), resolved.clientId, logger);
+  const { kafka, compression } = await connectKafka(resolved, logger);
   await ensureTopics(kafka, resolved);
   await removeEarlierRuns(kafka, say);
   const serde = await createSerde();
   const registry = new Registry();
-  const deps = { kafka, serde, logger, registry };
+  const deps = { kafka, compression, serde, logger, registry };
   const timings: Record<string, number> = {};
   const timed = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
     const t0 = now();

@@ -44,7 +44,7 @@ export class IngestPublisher {
 
   /** Queues a document; returns a problem instead when its record cannot fit the topic. */
   async document(doc: DocumentRecord): Promise<ReadProblem | undefined> {
-    const value = await this.serde.encode('humpback.Document', doc);
+    const value = await this.serde.encode('humpback.Document', doc, this.o.topic);
     if (value.length + BATCH_OVERHEAD > this.o.maxMessageBytes) {
       const where = doc.source_offset !== null ? { offset: doc.source_offset } : doc.source_line !== null ? { line: doc.source_line } : {};
       return {
@@ -75,7 +75,7 @@ export class IngestPublisher {
       },
       this.o.now(),
     );
-    await this.add({ topic: this.o.dlq, key: null, value: await this.serde.encode('humpback.DeadLetter', letter) });
+    await this.add({ topic: this.o.dlq, key: null, value: await this.serde.encode('humpback.DeadLetter', letter, this.o.dlq) });
   }
 
   /** Resolves when everything queued so far is acknowledged by the broker (acks=all). */

@@ -1,6 +1,14 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 import { isRetriable, RetriableError } from '../runtime/errors';
 
+/**
+ * compression.type values a topic may have. The broker recompresses to it, and every reader here is
+ * kafkajs, which decodes gzip alone without a codec package (and those for snappy, lz4 and zstd are
+ * unmaintained or need native builds): a topic in another codec could not be read back.
+ */
+export const TOPIC_COMPRESSIONS = ['producer', 'uncompressed', 'gzip'] as const;
+export type TopicCompression = (typeof TOPIC_COMPRESSIONS)[number];
+
 /** A topic as the topology declares it, with defaults already applied. */
 export interface TopicSpec {
   name: string;
@@ -10,6 +18,12 @@ export interface TopicSpec {
   retentionMs?: number;
   /** cleanup.policy=compact: the broker keeps the latest record per key. */
   compacted: boolean;
+  /** max.message.bytes; undefined leaves the broker default (about 1 MB). */
+  maxMessageBytes?: number;
+  /** min.insync.replicas; undefined leaves the broker default. */
+  minInsyncReplicas?: number;
+  /** compression.type; undefined leaves the broker default (producer). */
+  compression?: TopicCompression;
 }
 
 export interface PartitionMismatch {
@@ -34,6 +48,9 @@ export function topicConfigEntries(spec: TopicSpec): { name: string; value: stri
     entries.push({ name: 'cleanup.policy', value: spec.retentionMs === undefined ? 'compact' : 'compact,delete' });
   }
   if (spec.retentionMs !== undefined) entries.push({ name: 'retention.ms', value: String(spec.retentionMs) });
+  if (spec.maxMessageBytes !== undefined) entries.push({ name: 'max.message.bytes', value: String(spec.maxMessageBytes) });
+  if (spec.minInsyncReplicas !== undefined) entries.push({ name: 'min.insync.replicas', value: String(spec.minInsyncReplicas) });
+  if (spec.compression !== undefined) entries.push({ name: 'compression.type', value: spec.compression });
   return entries;
 }
 

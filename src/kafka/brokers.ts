@@ -1,14 +1,21 @@
 import { Kafka, type LogEntry, logLevel, type logCreator } from 'kafkajs';
+import { ConfigError } from '../runtime/errors';
 import { createLogger, type Logger } from '../runtime/logger';
 import { startLocalBroker } from './localBroker';
+import type { ClientConfig } from './security/clientConfig';
+import { kafkajsSecurity } from './security/kafkajsOptions';
 
 /**
- * The brokers to use: $KAFKA_BROKERS (comma list) when set, and then nothing is started; otherwise
- * the local broker, started if needed (reused when already running).
+ * The brokers to use: $KAFKA_BROKERS (comma list) when set, else the config's bootstrap.servers, and
+ * then nothing is started; otherwise the local broker, started if needed (reused when already running).
  */
-export async function resolveBrokers(logger: Logger): Promise<string[]> {
+export async function resolveBrokers(logger: Logger, config?: ClientConfig): Promise<string[]> {
   const fromEnv = parseBrokerList(process.env.KAFKA_BROKERS);
   if (fromEnv.length > 0) return fromEnv;
+  if (config && config.brokers.length > 0) return config.brokers;
+  if (config && config.protocol !== 'PLAINTEXT') {
+    throw new ConfigError(`security.protocol is ${config.protocol} but no brokers are given, and the local broker speaks PLAINTEXT. Fix: set KAFKA_BROKERS or bootstrap.servers in the KAFKA_CONFIG file`);
+  }
   const local = await startLocalBroker({ logger: logger.child({ component: 'kafka-local' }) });
   if (local.alreadyRunning) logger.debug('using the running local Kafka broker', { brokers: local.brokers });
   return [local.brokers];
@@ -41,13 +48,29 @@ export function kafkajsLogLevel(env: NodeJS.ProcessEnv = process.env): logLevel 
  */
 const EXPECTED_WARNINGS = ['Limiting retries for the idempotent producer'];
 
+/**
+ * Broker answers kafkajs logs as ERROR and then retries, which are normal while a group coordinator
+ * or a new topic's leader is being set up (right after a broker start, a topic creation, a join):
+ * shown at debug. kafkajs gives up with an error our code reports should one last. Every other
+ * error, an authentication or authorisation failure say, stays an error.
+ */
+const TRANSIENT_ERRORS = [
+  "The coordinator is loading and hence can't process requests for this group",
+  'The group coordinator is not available',
+  'This is not the correct coordinator for this group',
+  'There is no leader for this topic-partition as we are in the middle of a leadership election',
+  'This server is not the leader for that topic-partition',
+  // A topic created a moment ago, before every metadata cache has it.
+  'This server does not host this topic-partition',
+];
+
 /** Routes kafkajs log entries into our logger, one line each, with kafkajs' extra fields as fields. */
 export function kafkajsLogCreator(logger: Logger): logCreator {
   return () => (entry: LogEntry) => {
     const { message, timestamp: _timestamp, logger: _name, ...extra } = entry.log;
     const fields: Record<string, unknown> = { ...(entry.namespace ? { kafkajs: entry.namespace } : {}), ...extra };
     const text = String(message);
-    if (entry.level === logLevel.ERROR) logger.error(text, fields);
+    if (entry.level === logLevel.ERROR && !TRANSIENT_ERRORS.includes(String(extra.error))) logger.error(text, fields);
     else if (entry.level === logLevel.WARN && !EXPECTED_WARNINGS.some((w) => text.startsWith(w))) logger.warn(text, fields);
     else if (entry.level === logLevel.INFO) logger.info(text, fields);
     else logger.debug(text, fields);
@@ -57,11 +80,13 @@ export function kafkajsLogCreator(logger: Logger): logCreator {
 /**
  * A kafkajs client with our defaults: logs through our logger, a 3 s connection timeout (the 1 s
  * default trips on a busy laptop) and bounded exponential retries (~30 s in all) for broker hiccups.
+ * `security` (TLS, SASL) comes from resolveClientConfig; commands get their client from connectKafka.
  */
-export function createKafka(brokers: string[], clientId: string, logger: Logger = createLogger({ component: 'kafkajs' })): Kafka {
+export function createKafka(brokers: string[], clientId: string, logger: Logger = createLogger({ component: 'kafkajs' }), security?: ClientConfig): Kafka {
   return new Kafka({
     clientId,
     brokers,
+    ...(security ? kafkajsSecurity(security) : {}),
     logLevel: kafkajsLogLevel(),
     logCreator: kafkajsLogCreator(logger.child({ clientId })),
     connectionTimeout: 3000,

@@ -13,6 +13,7 @@ import { checkJava } from './local/preflight';
 import { isOurProcess, readPid, waitForExit } from './local/process';
 import { brokerAnswers } from './local/probe';
 import { brokersOf, readState, serverProperties, writeFileAtomic } from './local/props';
+import { scramFormatArgs, secureAddresses, type SecureListeners } from './local/secureListeners';
 import { formatStorageOnce, loadOrCreateState, spawnBroker, waitUntilReady } from './local/start';
 
 export interface LocalBrokerOptions {
@@ -28,10 +29,17 @@ export interface LocalBrokerOptions {
    * (thousands of partitions to load) until it misses the start-up timeout.
    */
   emptyOnStart?: boolean;
+  /**
+   * SASL_SSL and SSL (client certificates) listeners beside PLAINTEXT, for trying security settings
+   * locally; SCRAM users are made when the storage is formatted, so use with emptyOnStart.
+   */
+  secure?: SecureListeners;
 }
 
 export interface LocalBroker {
   brokers: string;
+  /** The SASL_SSL and SSL listeners' addresses, when the broker has them. */
+  secure?: { saslSsl: string; ssl: string };
   pid: number;
   alreadyRunning: boolean;
   startMs: number;
@@ -69,7 +77,7 @@ export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<L
     if (running !== undefined && kept) {
       // Alive: normally it answers at once; right after a crash of its starter it may still be booting.
       await waitUntilReady(layout, kept, { pid: running, logOffset: 0, exited: () => undefined }, readyTimeoutMs());
-      return { brokers: brokersOf(kept), pid: running, alreadyRunning: true, startMs: Date.now() - t0 };
+      return { brokers: brokersOf(kept), secure: kept.securePorts && secureAddresses(kept.securePorts), pid: running, alreadyRunning: true, startMs: Date.now() - t0 };
     }
     const java = checkJava();
     await ensureJars(layout.jarsDir, layout.pomFile, logger);
@@ -79,15 +87,15 @@ export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<L
       fs.rmSync(layout.dataDir, { recursive: true, force: true });
       fs.rmSync(layout.stateFile, { force: true });
     }
-    const state = await loadOrCreateState(layout);
-    writeFileAtomic(layout.propsFile, serverProperties(state, layout.dataDir));
-    await formatStorageOnce(java, layout, state, logger);
+    const state = await loadOrCreateState(layout, opts.secure !== undefined);
+    writeFileAtomic(layout.propsFile, serverProperties(state, layout.dataDir, opts.secure));
+    await formatStorageOnce(java, layout, state, logger, opts.secure ? scramFormatArgs(opts.secure.users) : []);
     logger.info('starting local Kafka broker', { brokers: brokersOf(state), log: layout.logFile });
     const proc = spawnBroker(java, layout);
     await waitUntilReady(layout, state, proc, readyTimeoutMs());
     const startMs = Date.now() - t0;
     logger.info('local Kafka broker ready', { brokers: brokersOf(state), pid: proc.pid, ms: startMs });
-    return { brokers: brokersOf(state), pid: proc.pid, alreadyRunning: false, startMs };
+    return { brokers: brokersOf(state), secure: state.securePorts && secureAddresses(state.securePorts), pid: proc.pid, alreadyRunning: false, startMs };
   }, { onWait });
 }
 

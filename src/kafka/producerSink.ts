@@ -1,4 +1,4 @@
-import type { Message, Producer, TopicMessages } from 'kafkajs';
+import type { CompressionTypes, Message, Producer, TopicMessages } from 'kafkajs';
 import { backoffDelay, sleep } from '../runtime/backoff';
 import { PoisonRecordError, errorMessage } from '../runtime/errors';
 import type { Logger } from '../runtime/logger';
@@ -25,6 +25,8 @@ export interface ProducerSinkOptions {
    * broker rejects a batch over the topic's max.message.bytes (1 MB by default).
    */
   maxBatchBytes?: number;
+  /** Producer compression (the client setting compression.type); default none. */
+  compression?: CompressionTypes;
   logger: Logger;
 }
 
@@ -102,7 +104,7 @@ export class ProducerSink {
     const topicMessages = groupByTopic(batch.flatMap((p) => p.records));
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.producer.sendBatch({ topicMessages, acks: -1 });
+        await this.producer.sendBatch({ topicMessages, acks: -1, compression: this.opts.compression });
         batch.forEach((p) => p.resolve());
         return;
       } catch (err) {

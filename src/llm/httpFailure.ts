@@ -5,7 +5,7 @@
  * API key: servers sometimes echo the Authorization header or the key in their error bodies.
  */
 import OpenAI from 'openai';
-import { ConfigError, PoisonRecordError } from '../runtime/errors';
+import { ConfigError, PoisonRecordError, errorCauses } from '../runtime/errors';
 import { ResponseLimitError } from './boundedFetch';
 
 export type FailureKind = 'rate-limit' | 'server' | 'timeout' | 'too-large' | 'malformed' | 'connection' | 'auth' | 'not-found' | 'bad-request' | 'aborted' | 'unknown';
@@ -88,29 +88,20 @@ function retryAfterMs(headers: Headers | undefined, now: () => number): number |
   return Number.isFinite(date) ? Math.max(0, date - now()) : undefined;
 }
 
-type ErrorLike = { message?: unknown; code?: unknown; cause?: unknown };
-
-/** The error and its causes, outermost first: undici nests the socket error (ECONNRESET...) under `cause`. */
-function causes(err: unknown): ErrorLike[] {
-  const out: ErrorLike[] = [];
-  for (let cur = err; cur !== null && typeof cur === 'object' && out.length < 5; cur = (cur as ErrorLike).cause) out.push(cur as ErrorLike);
-  return out;
-}
-
 function findCause<T extends Error>(err: unknown, type: new (...args: never[]) => T): T | undefined {
-  return causes(err).find((c): c is T => c instanceof type);
+  return errorCauses(err).find((c): c is T => c instanceof type);
 }
 
 /** An undici or socket error code (UND_ERR_SOCKET, ECONNRESET...) anywhere in the cause chain. */
 function networkCode(err: unknown): string | undefined {
-  return causes(err)
+  return errorCauses(err)
     .map((c) => c.code)
     .find((code): code is string => typeof code === 'string' && /^(UND_ERR_|E[A-Z]+$)/.test(code));
 }
 
 /** Every message of the chain, with its error code: `fetch failed: other side closed (UND_ERR_SOCKET)`. */
 function causeChain(err: unknown): string {
-  return causes(err)
+  return errorCauses(err)
     .map((c) => (typeof c.code === 'string' ? `${String(c.message)} (${c.code})` : String(c.message)))
     .join(': ');
 }

@@ -1,6 +1,7 @@
 /**
  * Gets an executable out of a Debian package without installing it: no dpkg database change,
- * no service started. Used for promtool (tests of deploy/prometheus) and prometheus itself.
+ * no service started. Used for promtool (tests of deploy/prometheus), prometheus itself and kcat
+ * (with its librdkafka1 and libyajl2, run with debianLibraryPath on LD_LIBRARY_PATH).
  *
  *   apt-get download <pkg>          -> $HUMPBACK_HOME/debian/<pkg>/<pkg>_<version>_<arch>.deb
  *   dpkg-deb -x <deb> <dir>/root    -> $HUMPBACK_HOME/debian/<pkg>/root/usr/bin/<binary>
@@ -22,6 +23,8 @@ export interface DebianBinaryOptions {
   envVar?: string;
   /** Progress lines (the download is ~20 MB); default: none. */
   progress?: (line: string) => void;
+  /** Library packages the binary needs that a base system lacks, extracted into the same tree. */
+  libraries?: string[];
 }
 
 /** HUMPBACK_PROMTOOL for promtool, HUMPBACK_PROMETHEUS for prometheus. */
@@ -31,6 +34,14 @@ export function overrideEnvVar(binary: string): string {
 
 export function debianPackageDir(pkg: string, home: string = cacheDir()): string {
   return path.join(home, 'debian', pkg);
+}
+
+/** The library folders of `pkg`'s extracted tree (its `libraries` packages' .so files), for LD_LIBRARY_PATH. */
+export function debianLibraryPath(pkg: string, home: string = cacheDir()): string {
+  const lib = path.join(debianPackageDir(pkg, home), 'root', 'usr', 'lib');
+  if (!fs.existsSync(lib)) return '';
+  const arch = fs.readdirSync(lib).filter((d) => d.endsWith('-linux-gnu')).map((d) => path.join(lib, d));
+  return [...arch, lib].join(':');
 }
 
 function isExecutable(file: string): boolean {
@@ -76,18 +87,22 @@ export async function ensureDebianBinary(pkg: string, binary: string, opts: Debi
   const tmp = path.join(dir, `tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   fs.mkdirSync(tmp, { recursive: true });
   try {
-    say(`downloading Debian package ${pkg} into ${dir}`);
+    const packages = [pkg, ...(opts.libraries ?? [])];
+    say(`downloading Debian package(s) ${packages.join(', ')} into ${dir}`);
     try {
-      await run('apt-get', ['download', pkg], tmp);
+      await run('apt-get', ['download', ...packages], tmp);
     } catch (err) {
-      throw new ConfigError(`apt-get download ${pkg} failed: ${(err as Error).message}. ${fix}`, { cause: err });
+      throw new ConfigError(`apt-get download ${packages.join(' ')} failed: ${(err as Error).message}. ${fix}`, { cause: err });
     }
-    const deb = fs.readdirSync(tmp).find((f) => f.endsWith('.deb'));
+    const debs = fs.readdirSync(tmp).filter((f) => f.endsWith('.deb'));
+    const deb = debs.find((f) => f.startsWith(`${pkg}_`));
     if (!deb) throw new ConfigError(`apt-get download ${pkg} produced no .deb in ${tmp}. ${fix}`);
-    try {
-      await run('dpkg-deb', ['-x', deb, 'root'], tmp);
-    } catch (err) {
-      throw new ConfigError(`dpkg-deb -x ${deb} failed: ${(err as Error).message}. Fix: install dpkg (Debian/Ubuntu), or set ${envVar}`, { cause: err });
+    for (const each of debs) {
+      try {
+        await run('dpkg-deb', ['-x', each, 'root'], tmp);
+      } catch (err) {
+        throw new ConfigError(`dpkg-deb -x ${each} failed: ${(err as Error).message}. Fix: install dpkg (Debian/Ubuntu), or set ${envVar}`, { cause: err });
+      }
     }
     if (!isExecutable(path.join(tmp, 'root', 'usr', 'bin', binary))) {
       throw new ConfigError(`Debian package ${pkg} (${deb}) has no executable usr/bin/${binary}. Fix: use the package that ships ${binary}, or set ${envVar}`);

@@ -1,4 +1,4 @@
-import { Partitioners, type Kafka } from 'kafkajs';
+import { Partitioners, type CompressionTypes, type Kafka } from 'kafkajs';
 import { readToEndWithOffsets } from '../kafka/readToEnd';
 import type { Serde } from '../kafka/serde/avroSerde';
 import type { ResolvedStage } from '../topology/loader';
@@ -16,7 +16,7 @@ export interface DlqReplayResult {
  * (`<stage group>.dlq-replay`, one per --reason) remembers how far it got: a dead letter is re-fed
  * once, and a run with nothing new does nothing. Dead letters of other reasons are passed over.
  */
-export async function replayDeadLetters(kafka: Kafka, serde: Serde, stage: ResolvedStage, opts: { reason?: string; dryRun?: boolean } = {}): Promise<DlqReplayResult> {
+export async function replayDeadLetters(kafka: Kafka, serde: Serde, stage: ResolvedStage, opts: { reason?: string; dryRun?: boolean; compression?: CompressionTypes } = {}): Promise<DlqReplayResult> {
   const group = `${stage.groupId}.dlq-replay${opts.reason ? `.${opts.reason}` : ''}`;
   const { records, ends } = await readToEndWithOffsets(kafka, stage.dlq, group);
   const byReason: Record<string, number> = {};
@@ -35,7 +35,7 @@ export async function replayDeadLetters(kafka: Kafka, serde: Serde, stage: Resol
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
-    if (messages.length > 0) await producer.send({ topic: stage.input, acks: -1, messages });
+    if (messages.length > 0) await producer.send({ topic: stage.input, acks: -1, compression: opts.compression, messages });
   } finally {
     await producer.disconnect();
   }

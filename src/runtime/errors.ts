@@ -62,3 +62,19 @@ export function isRetriable(err: unknown): boolean {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+export type ErrorLike = { message?: unknown; code?: unknown; cause?: unknown; originalError?: unknown; name?: unknown };
+
+/**
+ * The error and what it wraps, outermost first: `cause` (undici nests the socket error, ECONNRESET...,
+ * there) and kafkajs' `originalError` (its retrier wraps the last failure).
+ */
+export function errorCauses(err: unknown): ErrorLike[] {
+  const out: ErrorLike[] = [];
+  for (let cur = err; cur !== null && typeof cur === 'object' && out.length < 6; ) {
+    const e: ErrorLike = cur;
+    out.push(e);
+    cur = e.cause ?? e.originalError;
+  }
+  return out;
+}

@@ -1,4 +1,4 @@
-import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type CompressionTypes, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import { ProducerSink, type OutgoingRecord } from '../kafka/producerSink';
 import type { StageMetrics } from '../metrics/stageMetrics';
 import { backoffDelay, sleep } from './backoff';
@@ -20,6 +20,8 @@ export interface KafkaStageRunnerOptions {
   /** The dead letter for an input whose outputs the broker refused for good (too large). */
   deadLetter?: (msg: InputMessage, reason: string, message: string) => Promise<OutgoingRecord[]>;
   maxInFlight: number;
+  /** Producer compression of the outputs (the client setting compression.type). */
+  compression?: CompressionTypes;
   fromBeginning?: boolean;
   commitIntervalMs?: number;
   sessionTimeoutMs?: number;
@@ -64,7 +66,7 @@ export class KafkaStageRunner {
     // Java-compatible murmur2 partitioning: the same key lands where Kafka's own tools would put it.
     this.producer = this.o.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await this.producer.connect();
-    this.sink = new ProducerSink(this.producer, { logger: this.o.logger });
+    this.sink = new ProducerSink(this.producer, { logger: this.o.logger, compression: this.o.compression });
     await this.startConsumer();
     this.commitTimer = setInterval(() => void this.commit(), this.o.commitIntervalMs ?? 1000);
   }

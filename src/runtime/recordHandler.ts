@@ -57,7 +57,7 @@ export function createRecordHandler<In, Out>(o: RecordHandlerOptions<In, Out>): 
       { stage: o.stage, reason, message, detail, attempts, topic: msg.topic, partition: msg.partition, offset: msg.offset, key: msg.key, value: msg.value },
       o.now(),
     );
-    return [{ topic: o.dlqTopic, key: msg.key, value: await o.serde.encode('humpback.DeadLetter', record), headers: lineageHeaders(msg.headers) }];
+    return [{ topic: o.dlqTopic, key: msg.key, value: await o.serde.encode('humpback.DeadLetter', record, o.dlqTopic), headers: lineageHeaders(msg.headers) }];
   };
 
   async function handle(msg: InputMessage): Promise<OutgoingRecord[]> {
@@ -69,12 +69,11 @@ export function createRecordHandler<In, Out>(o: RecordHandlerOptions<In, Out>): 
       );
       if (!outcome.ok) return deadLetter(msg, outcome.reason, outcome.message, outcome.attempts, outcome.detail);
       return await Promise.all(
-        outcome.outputs.map(async (out) => ({
-          topic: out.topic ?? o.outputTopic,
-          key: out.key,
-          value: await o.serde.encode(o.outputType, out.value as unknown as RecordTypeMap[RecordTypeName]),
-          headers: lineageHeaders(msg.headers),
-        })),
+        outcome.outputs.map(async (out) => {
+          const topic = out.topic ?? o.outputTopic;
+          const value = await o.serde.encode(o.outputType, out.value as unknown as RecordTypeMap[RecordTypeName], topic);
+          return { topic, key: out.key, value, headers: lineageHeaders(msg.headers) };
+        }),
       );
     } catch (err) {
       if (err instanceof PoisonRecordError) return deadLetter(msg, err.reason, err.message, 1, err.detail);

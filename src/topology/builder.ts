@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { CompressionTypes, Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import type { OperatorFunction } from 'rxjs';
 import type { Serde } from '../kafka/serde/avroSerde';
@@ -17,6 +17,8 @@ export interface StageDeps {
   serde: Serde;
   logger: Logger;
   registry: Registry;
+  /** Producer compression (the client setting compression.type); default none. */
+  compression?: CompressionTypes;
   now?: () => number;
   /** Read the input topic from the beginning when the group has no committed offset (default true). */
   fromBeginning?: boolean;
@@ -106,6 +108,7 @@ export async function startKafkaStage(stage: ResolvedStage, deps: StageDeps): Pr
     handle: handler.handle,
     deadLetter: handler.deadLetter,
     maxInFlight: stage.maxInFlight,
+    compression: deps.compression,
     sessionTimeoutMs: stage.sessionTimeoutMs,
     fromBeginning: deps.fromBeginning ?? true,
     logger: ctx.logger,

@@ -98,6 +98,8 @@ export interface ResolvedStage {
 export interface ResolvedTopology {
   name: string;
   clientId: string;
+  /** The client settings of the `kafka:` block (clientId aside), by their Kafka property names. */
+  kafka: Record<string, string>;
   topics: ResolvedTopic[];
   stages: ResolvedStage[];
 }
@@ -112,6 +114,9 @@ export function resolveTopology(topology: Topology, stages: readonly AnyStageDef
     replicationFactor: t.replicationFactor ?? defaults.replicationFactor,
     retentionMs: t.retentionMs,
     compacted: t.compacted,
+    maxMessageBytes: t.maxMessageBytes,
+    minInsyncReplicas: t.minInsyncReplicas,
+    compression: t.compression,
     schema: t.schema ?? (dlqs.has(t.name) || t.name.endsWith('.dlq') ? RECORD_TYPES.DeadLetter : undefined),
     implicit: false,
   }));
@@ -121,7 +126,9 @@ export function resolveTopology(topology: Topology, stages: readonly AnyStageDef
     topics.push({ name: dlq, partitions: defaults.partitions, replicationFactor: defaults.replicationFactor, compacted: false, schema: RECORD_TYPES.DeadLetter, implicit: true });
   }
   const resolvedStages = topology.stages.map((s) => resolveStage(s, topology.name, stages));
-  return { name: topology.name, clientId: topology.kafka?.clientId ?? topology.name, topics, stages: resolvedStages };
+  const { clientId, ...settings } = topology.kafka ?? {};
+  const kafka = Object.fromEntries(Object.entries(settings).filter((e): e is [string, string] => e[1] !== undefined));
+  return { name: topology.name, clientId: clientId ?? topology.name, kafka, topics, stages: resolvedStages };
 }
 
 /** One stage entry with its defaults, dead-letter topic, consumer group and record types worked out. */

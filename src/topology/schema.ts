@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { TOPIC_COMPRESSIONS, type TopicCompression } from '../kafka/admin';
+import { checkValue, CLIENT_KEY_NAMES, isSecretKey, type ClientKey } from '../kafka/security/keys';
+import { ENV_OVERRIDES } from '../kafka/security/settings';
 import { RECORD_TYPES, type RecordTypeName } from '../records/types';
 import { STAGES, type AnyStageDefinition } from '../stages/registry';
 import { isValidKafkaName } from './names';
@@ -16,6 +19,11 @@ const kafkaName = (what: string) =>
 
 const count = () => z.number().int().min(1);
 
+const topicCompression = z.string().refine((v): v is TopicCompression => (TOPIC_COMPRESSIONS as readonly string[]).includes(v), {
+  message: 'not a compression the engine can read back',
+  params: { hint: `use one of ${TOPIC_COMPRESSIONS.join(', ')}: kafkajs, which reads every topic here, decodes gzip alone (no maintained codec package for snappy, lz4 or zstd)` },
+});
+
 export const topicSchema = z.strictObject({
   name: kafkaName('topic'),
   partitions: count().optional(),
@@ -32,6 +40,11 @@ export const topicSchema = z.strictObject({
     .optional(),
   compacted: z.boolean().default(false),
   schema: z.enum(RECORD_TYPE_NAMES).optional(),
+  // max.message.bytes: the largest record batch the topic takes (the broker's default is about 1 MB).
+  maxMessageBytes: z.number().int().min(1024).optional(),
+  // min.insync.replicas: with acks=all (every producer here) a write needs this many replicas in sync.
+  minInsyncReplicas: count().optional(),
+  compression: topicCompression.optional(),
 });
 export type TopicDecl = z.output<typeof topicSchema>;
 
@@ -74,6 +87,9 @@ export const trainerSchema = z
     topics: z.array(z.string()).min(1).optional(),
     outDir: z.string().min(1).default('snapshots'),
     format: z.enum(['chat', 'alpaca']).default('chat'),
+    // The source tag in the system turn (the paper), or at the start of the user turn for chat
+    // templates without a system role (older Gemma templates in TRL).
+    sourceTag: z.enum(['system', 'user']).default('system'),
     seed: z
       .strictObject({
         file: z.string().min(1).default('samples/seed.jsonl'),
@@ -102,10 +118,34 @@ export const trainerSchema = z
   .prefault({});
 export type TrainerConfig = z.output<typeof trainerSchema>;
 
+/**
+ * The topology's `kafka:` block: the client id and the client settings every command connects with,
+ * by their Kafka client property names (src/kafka/security/keys.ts). Secrets are refused here: a
+ * topology is checked in and printed by tools; they go in $KAFKA_CONFIG's file or the environment.
+ */
+function clientSetting(key: ClientKey) {
+  return z
+    .union([z.string(), z.number(), z.boolean()])
+    .transform(String)
+    .superRefine((value, ctx) => {
+      const problem = isSecretKey(key)
+        ? { problem: 'a secret does not belong in a topology file (it is checked in and printed by tools)', hint: `put ${key} in the client properties file named by KAFKA_CONFIG, or use ${Object.keys(ENV_OVERRIDES).join(' / ')}` }
+        : checkValue(key, value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem.problem, params: { hint: problem.hint } });
+    })
+    .optional();
+}
+
+export const kafkaBlockSchema = z.strictObject({
+  clientId: z.string().min(1).optional(),
+  ...Object.fromEntries(CLIENT_KEY_NAMES.map((key) => [key, clientSetting(key)])),
+});
+export type KafkaBlock = { clientId?: string } & { [key: string]: string | undefined };
+
 export interface Topology {
   version: 1;
   name: string;
-  kafka?: { clientId?: string };
+  kafka?: KafkaBlock;
   defaults: TopologyDefaults;
   topics: TopicDecl[];
   stages: StageEntry[];
@@ -136,7 +176,7 @@ export function buildTopologySchema(stages: readonly AnyStageDefinition[] = STAG
     .strictObject({
       version: z.literal(1),
       name: kafkaName('topology'),
-      kafka: z.strictObject({ clientId: z.string().min(1).optional() }).optional(),
+      kafka: kafkaBlockSchema.optional(),
       defaults: defaultsSchema,
       topics: z.array(topicSchema),
       stages: z.array(stageSchema).default([]),
@@ -163,7 +203,23 @@ export function crossFieldIssues(
   const input = salvage(raw, stageSchema);
   checkTopology(input, stages, (issue) => issues.push(issue));
   checkTrainerTopics(isRecord(raw) ? raw.trainer : undefined, input.topics, (issue) => issues.push(issue));
+  checkInsyncReplicas(raw, input.topics, (issue) => issues.push(issue));
   return issues;
+}
+
+/** With acks=all, a topic needing more in-sync replicas than it has replicas refuses every write. */
+function checkInsyncReplicas(raw: unknown, topics: RuleInput['topics'], report: (issue: RuleIssue) => void): void {
+  const defaults = defaultsSchema.safeParse(isRecord(raw) ? raw.defaults : undefined);
+  const fallback = defaults.success ? defaults.data.replicationFactor : 1;
+  for (const { index, decl } of topics) {
+    const replicas = decl?.replicationFactor ?? fallback;
+    if (decl?.minInsyncReplicas === undefined || decl.minInsyncReplicas <= replicas) continue;
+    report({
+      path: ['topics', index, 'minInsyncReplicas'],
+      problem: `${decl.minInsyncReplicas} in-sync replicas needed but the topic has ${replicas} replica(s): every write would fail`,
+      hint: `use minInsyncReplicas <= replicationFactor (e.g. 2 with replicationFactor 3)`,
+    });
+  }
 }
 
 /** The trainer snapshots curated examples only: each of its topics is declared and carries them. */

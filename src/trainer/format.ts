@@ -11,6 +11,12 @@ export const SEED_TAG = 'Answer in the style of an AI Assistant.';
 
 export type SnapshotFormat = 'chat' | 'alpaca';
 
+/**
+ * Where the source tag goes: the system turn (the paper's way), or the start of the user turn for
+ * chat templates without a system role (older Gemma templates in TRL refuse one).
+ */
+export type TagPlacement = 'system' | 'user';
+
 /** What a line is made of, whether it came from a curated topic or the seed file. */
 export interface TrainingExample {
   source: ExampleSource;
@@ -28,8 +34,10 @@ export function tagFor(source: ExampleSource): string {
   }
 }
 
+type Turn<R extends string> = { role: R; content: string };
+
 export interface ChatLine {
-  messages: [{ role: 'system'; content: string }, { role: 'user'; content: string }, { role: 'assistant'; content: string }];
+  messages: [Turn<'system'>, Turn<'user'>, Turn<'assistant'>] | [Turn<'user'>, Turn<'assistant'>];
 }
 
 /** Alpaca-style; `input` is empty because an instruction already holds its whole context. */
@@ -40,17 +48,20 @@ export interface AlpacaLine {
   system: string;
 }
 
-export function chatLine(example: TrainingExample): ChatLine {
-  return {
-    messages: [
-      { role: 'system', content: tagFor(example.source) },
-      { role: 'user', content: example.instruction },
-      { role: 'assistant', content: example.output },
-    ],
-  };
+/** The instruction with the tag before it, a blank line between: for placement `user`. */
+function taggedInstruction(example: TrainingExample): string {
+  return `${tagFor(example.source)}\n\n${example.instruction}`;
 }
 
-export function alpacaLine(example: TrainingExample): AlpacaLine {
+export function chatLine(example: TrainingExample, placement: TagPlacement = 'system'): ChatLine {
+  const assistant: Turn<'assistant'> = { role: 'assistant', content: example.output };
+  if (placement === 'user') return { messages: [{ role: 'user', content: taggedInstruction(example) }, assistant] };
+  return { messages: [{ role: 'system', content: tagFor(example.source) }, { role: 'user', content: example.instruction }, assistant] };
+}
+
+/** Axolotl's alpaca_w_system reads these four fields; an empty system adds no system prompt. */
+export function alpacaLine(example: TrainingExample, placement: TagPlacement = 'system'): AlpacaLine {
+  if (placement === 'user') return { instruction: taggedInstruction(example), input: '', output: example.output, system: '' };
   return { instruction: example.instruction, input: '', output: example.output, system: tagFor(example.source) };
 }
 
@@ -58,7 +69,7 @@ export function alpacaLine(example: TrainingExample): AlpacaLine {
  * One JSONL line (no newline). JSON.stringify escapes \n inside strings; U+2028/U+2029 are escaped
  * too, because readers that split with Python's str.splitlines() would cut a record there.
  */
-export function formatLine(example: TrainingExample, format: SnapshotFormat): string {
-  const json = JSON.stringify(format === 'chat' ? chatLine(example) : alpacaLine(example));
+export function formatLine(example: TrainingExample, format: SnapshotFormat, placement: TagPlacement = 'system'): string {
+  const json = JSON.stringify(format === 'chat' ? chatLine(example, placement) : alpacaLine(example, placement));
   return json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../runtime/logger';
-import type { SnapshotFormat } from './format';
+import type { SnapshotFormat, TagPlacement } from './format';
 import { partitionKey } from '../kafka/offsets';
 
 /** The offsets of one partition a snapshot covers, both ends included (compacted topics may skip some). */
@@ -26,6 +26,8 @@ export interface Manifest {
   id: string;
   created_at: string;
   format: SnapshotFormat;
+  /** Where each line carries its source tag: the system turn, or the start of the user turn. */
+  source_tag: TagPlacement;
   /** The trainer's configured iteration, else the highest iteration among the examples. */
   iteration: number;
   iterations_seen: number[];
@@ -52,6 +54,10 @@ export interface Manifest {
   /** keys.bin: the 64-bit key prefixes of the lines, which rebuild `<outDir>/.index`. */
   keys: ManifestFile;
   models: { instruction_model: string[]; scorer_model: string[]; scorer_prompt_version: string[] };
+  /** Curated examples by their score (1-5). */
+  score_histogram: Record<string, number>;
+  /** Mean of the curated examples' expected_score, where their records carry one; else null. */
+  expected_score: { mean: number; count: number } | null;
   seed_file: string | null;
 }
 

@@ -7,7 +7,7 @@ import { ConfigError } from '../runtime/errors';
 import type { ResolvedTopology } from '../topology/loader';
 import { DEFAULT_TRAINER_TOPIC, trainerSchema, type TrainerConfig } from '../topology/schema';
 import { projectRoot } from '../util/paths';
-import type { SnapshotFormat } from './format';
+import type { SnapshotFormat, TagPlacement } from './format';
 import type { HookConfig } from './hook';
 
 /** Everything the trainer consumer needs, worked out from the topology and the command line. */
@@ -18,6 +18,7 @@ export interface TrainerSettings {
   topics: string[];
   outDir: string;
   format: SnapshotFormat;
+  sourceTag: TagPlacement;
   shardLines: number;
   seeds: SeedPair[];
   seedFile: string | null;
@@ -32,6 +33,7 @@ export interface TrainerOverrides {
   tiers?: number[];
   outDir?: string;
   format?: SnapshotFormat;
+  sourceTag?: TagPlacement;
 }
 
 
@@ -50,6 +52,7 @@ export function trainerSettings(topology: ResolvedTopology, config: TrainerConfi
     topics: [...new Set(topics)],
     outDir: path.resolve(overrides.outDir ?? trainer.outDir),
     format: overrides.format ?? trainer.format,
+    sourceTag: overrides.sourceTag ?? trainer.sourceTag,
     shardLines: trainer.shardLines,
     seeds: typeof trainer.seed.mix === 'number' ? all.slice(0, trainer.seed.mix) : all,
     seedFile,

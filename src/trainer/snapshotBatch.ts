@@ -36,6 +36,9 @@ export interface SnapshotContent {
   tiers: number[];
   counts: Manifest['counts'];
   models: Manifest['models'];
+  /** Curated examples written, by their `score`. */
+  scoreHistogram: Record<string, number>;
+  expectedScore: Manifest['expected_score'];
 }
 
 /** Drops duplicates (against earlier snapshots and within the batch) and gathers the manifest facts. */
@@ -95,7 +98,30 @@ export function buildSnapshotContent(input: BatchInput): SnapshotContent {
       scorer_model: sortedUnique(written.map((r) => r.scorer_model)),
       scorer_prompt_version: sortedUnique(written.map((r) => r.scorer_prompt_version)),
     },
+    scoreHistogram: countBy(written.map((r) => String(r.score))),
+    expectedScore: meanOf(written.flatMap((r) => expectedScoreOf(r) ?? [])),
   };
+}
+
+/**
+ * A record's expected_score (the mean of the scorer's score distribution), when its schema has the
+ * optional field and the scorer set it: read defensively, records written before it lack it.
+ */
+function expectedScoreOf(record: CuratedExampleRecord): number | undefined {
+  if (!('expected_score' in record)) return undefined;
+  const value = record.expected_score;
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function countBy(keys: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const k of [...keys].sort()) counts[k] = (counts[k] ?? 0) + 1;
+  return counts;
+}
+
+function meanOf(values: readonly number[]): Manifest['expected_score'] {
+  if (values.length === 0) return null;
+  return { mean: values.reduce((a, b) => a + b, 0) / values.length, count: values.length };
 }
 
 /** Per partition, the lowest and highest offset read (duplicates included: they are covered too). */

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../runtime/logger';
 import { fsyncPath, writeFileSynced } from '../util/durable';
-import { formatLine, type SnapshotFormat } from './format';
+import { CARD_FILE, DATA_DIR, datasetCard } from './datasetCard';
+import { formatLine, type SnapshotFormat, type TagPlacement } from './format';
 import { HOOK_FILE, noHookRecord } from './hook';
 import { encodePrefixes } from './keys';
 import { MANIFEST_FILE, type Manifest, type ManifestFile, type OffsetRange } from './manifest';
@@ -17,6 +18,7 @@ export interface SnapshotPlan {
   outDir: string;
   content: SnapshotContent;
   format: SnapshotFormat;
+  sourceTag: TagPlacement;
   shardLines: number;
   topics: string[];
   group: string;
@@ -32,8 +34,8 @@ export interface WrittenSnapshot {
 }
 
 /**
- * Writes a snapshot so that it is either absent or complete under its final name: shards, keys and
- * manifest go to `<outDir>/.tmp-<id>/`, each file and then the folder are fsynced, the folder is
+ * Writes a snapshot so that it is either absent or complete under its final name: shards (under
+ * data/), keys, manifest and the README.md dataset card go to `<outDir>/.tmp-<id>/`, each file and then the folder are fsynced, the folder is
  * renamed to `<outDir>/<id>/` and outDir is fsynced so the rename survives a power cut. Offsets may
  * be committed once this returns.
  */
@@ -49,15 +51,18 @@ export function writeSnapshot(plan: SnapshotPlan): WrittenSnapshot {
 
   let manifest: Manifest;
   try {
-    const lines = plan.content.examples.map((e) => formatLine(e, plan.format));
+    const lines = plan.content.examples.map((e) => formatLine(e, plan.format, plan.sourceTag));
     const files: ManifestFile[] = [];
+    fs.mkdirSync(path.join(temp, DATA_DIR));
     for (let start = 0, n = 0; start < lines.length; start += plan.shardLines, n += 1) {
       const chunk = lines.slice(start, start + plan.shardLines);
-      files.push(writeTracked(temp, `data-${String(n).padStart(5, '0')}.jsonl`, chunk.join('\n') + '\n', chunk.length));
+      files.push(writeTracked(temp, `${DATA_DIR}/train-${String(n).padStart(5, '0')}.jsonl`, chunk.join('\n') + '\n', chunk.length));
     }
+    fsyncPath(path.join(temp, DATA_DIR));
     const keys = writeTracked(temp, KEYS_FILE, encodePrefixes(plan.content.prefixes), plan.content.prefixes.length);
     manifest = manifestOf(plan, id, now, files, keys);
     writeFileSynced(path.join(temp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+    writeFileSynced(path.join(temp, CARD_FILE), datasetCard(manifest, plan.content.examples));
     if (!plan.hookConfigured) writeFileSynced(path.join(temp, HOOK_FILE), JSON.stringify(noHookRecord(now), null, 2) + '\n');
     fsyncPath(temp);
   } catch (err) {
@@ -97,6 +102,7 @@ function manifestOf(plan: SnapshotPlan, id: string, now: Date, files: ManifestFi
     id,
     created_at: now.toISOString(),
     format: plan.format,
+    source_tag: plan.sourceTag,
     iteration: c.iteration,
     iterations_seen: c.iterationsSeen,
     tiers: c.tiers,
@@ -107,6 +113,8 @@ function manifestOf(plan: SnapshotPlan, id: string, now: Date, files: ManifestFi
     files,
     keys,
     models: c.models,
+    score_histogram: c.scoreHistogram,
+    expected_score: c.expectedScore,
     seed_file: plan.seedFile,
   };
 }

@@ -169,7 +169,7 @@ export class TrainerConsumer {
     const content = buildSnapshotContent({ records: buffer.buffered, seeds: settings.seeds, seen: (p) => store.seen(p), iteration: settings.iteration, offsets });
     let written: WrittenSnapshot | undefined;
     if (content.curatedLines > 0 || (seedOnly && content.examples.length > 0)) {
-      written = store.write(content, { format: settings.format, shardLines: settings.shardLines, topics: settings.topics, seedFile: settings.seedFile, hookConfigured: settings.hook !== undefined });
+      written = store.write(content, { format: settings.format, sourceTag: settings.sourceTag, shardLines: settings.shardLines, topics: settings.topics, seedFile: settings.seedFile, hookConfigured: settings.hook !== undefined });
       metrics?.snapshotWritten(written.manifest);
     } else {
       store.advance(offsets);

@@ -3,45 +3,25 @@
  * server (a test double) as the LLM: `humpback ingest` the sample corpus, `humpback run
  * --until-drained` every stage, `humpback snapshot`; then iteration 2 by `humpback replay` with a
  * different fake scorer and `humpback snapshot --iteration 2`; and `humpback demo` itself.
- *
- * The fake backward model answers "Question <n>: ..." with n from a hash of the prompt; the fake
- * scorer of iteration 1 rates a pair (n mod 5) + 1, so the test knows which pairs reach tier 5.
+ * The fake scorer of iteration 1 rates a pair (n mod 5) + 1 (test/helpers/cliPipeline.ts).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
-import { loadTopology } from '../../src/topology/loader';
-import { namespaced } from '../../src/topology/rewrite';
 import { loadSeedPairs } from '../../src/llm/seedPairs';
 import { AUGMENTED_TAG, SEED_TAG } from '../../src/trainer/format';
 import { runCli } from '../helpers/cli';
-import { startFakeOpenAiServer, type FakeOpenAiServer, type FakeRequest } from '../helpers/fakeOpenAiServer';
+import { fakeModel, isScoring, pipelineFolder, questionNumber, ROOT } from '../helpers/cliPipeline';
+import { startFakeOpenAiServer, type FakeOpenAiServer } from '../helpers/fakeOpenAiServer';
 import { testKafka, uniqueName } from '../helpers/kafka';
 import { topicRecordCount } from '../helpers/pipeline';
+import { loadDataset } from '../helpers/pythonVenv';
 import { manifestProblems, readSnapshots, type ChatMessage } from '../helpers/snapshots';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const CORPUS = path.join(ROOT, 'samples', 'corpus');
 const seedPairs = loadSeedPairs(path.join(ROOT, 'samples', 'seed.jsonl'));
 const seedInstructions = new Set(seedPairs.map((p) => p.instruction));
 const kafka = testKafka();
-
-const isScoring = (req: FakeRequest): boolean => req.prompt.includes('5-point scale');
-const question = (n: number): string => `Question ${n}: what does this part of the Python documentation explain?`;
-const questionNumber = (text: string): number | undefined => {
-  const m = /Question (\d+): what does this part of the Python documentation explain\?/.exec(text);
-  return m ? Number(m[1]) : undefined;
-};
-/** Answers as a backward model (a question numbered from the prompt's hash) or as a scorer (rating from that number). */
-function fakeModel(score: (n: number) => number) {
-  return (req: FakeRequest): string => {
-    if (!isScoring(req)) return question(parseInt(crypto.createHash('sha1').update(req.prompt).digest('hex').slice(0, 6), 16) % 1000);
-    const n = questionNumber(req.prompt);
-    return n === undefined ? 'No question found.' : `The answer is complete and clear.\nScore: ${score(n)}`;
-  };
-}
 
 let m0: FakeOpenAiServer;
 let m1: FakeOpenAiServer;
@@ -66,13 +46,8 @@ function chatLines(lines: unknown[]): ChatMessage[][] {
 
 it('ingest -> run --until-drained -> snapshot, then replay iteration 2 with a new scorer: right tags, true manifests, no instruction regenerated', async () => {
   const ns = uniqueName('e2e-pipeline');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'humpback-pipeline-'));
-  const topologyFile = path.join(dir, 'topology.yaml');
-  const outDir = path.join(dir, 'snapshots');
-  const topology = namespaced(loadTopology(path.join(ROOT, 'topologies', 'humpback.yaml')), ns);
-  fs.writeFileSync(topologyFile, stringify({ ...topology, trainer: { ...topology.trainer, outDir } }));
+  const { topologyFile, outDir, t } = pipelineFolder(ns);
   const env = { HUMPBACK_LLM_BASE_URL: m0.url, HUMPBACK_LLM_MODEL: 'fake-m0', HUMPBACK_LOG_LEVEL: 'warn' };
-  const t = (name: string): string => `${ns}.${name}`;
 
   const ingest = await runCli(['ingest', CORPUS, '--topology', topologyFile, '--topic', t('documents'), '--dlq', t('ingest.dlq')], env);
   expect(ingest.code).toBe(0);
@@ -163,4 +138,8 @@ it('humpback demo runs every stage once on a fresh namespace and prints the summ
   expect(manifestProblems(snapshot.dir)).toEqual([]);
   expect(summary).toContain(`snapshot       ${snapshot.dir}: ${snapshot.manifest.counts.examples} examples`);
   expect(snapshot.manifest.counts.augmented).toBe(Number(histogram?.[5]));
-}, 300_000);
+  // A trainer loads the demo's snapshot folder as it is, every example (Hugging Face datasets, from PyPI).
+  const loaded = await loadDataset(snapshot.dir, path.join(out, 'hf-cache'));
+  expect(loaded.rows).toBe(snapshot.manifest.counts.examples);
+  expect(loaded.data).toEqual(snapshot.lines);
+}, 600_000);

@@ -104,7 +104,7 @@ export async function buildInputs(ns: string, plan: InputPlan, r: Rng, serde: Se
       language: 'eng',
       created_at: Date.now(),
     };
-    rec.value = await serde.encode('humpback.Segment', rec.segment);
+    rec.value = await serde.encode('humpback.Segment', rec.segment, `${ns}.segments`);
   }
 
   const undecodable: InputRecord[] = [];
@@ -149,7 +149,7 @@ async function poisonBytes(kind: PoisonKind, valid: Buffer, serde: Serde): Promi
         key: null,
         value: null,
         failed_at: Date.now(),
-      });
+      }, 'segments');
     case 'tombstone':
       return null;
     default:

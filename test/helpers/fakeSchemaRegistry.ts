@@ -5,11 +5,15 @@
  *   POST /subjects/{subject}/versions  {"schema": "<json>"} -> {"id": n}
  *        same schema text (any subject) -> same id, as the real registry dedups globally; new -> next id
  *        invalid Avro -> 422 {"error_code": 42201, ...}
+ *   POST /subjects/{subject}           {"schema": "<json>"} -> {"id", "subject", "version", "schema"}
+ *        | 404 40401 (no such subject) | 404 40403 (the schema is not under the subject)
+ *   PUT  /config/{subject}             {"compatibility": "BACKWARD"} -> the same; kept in `compatibility`
  *   GET  /schemas/ids/{id}             -> {"schema": "<json>"} | 404 {"error_code": 40403, "message": "Schema not found"}
  *   GET  /subjects                     -> ["subject", ...]
  *
  * It logs every request, can require basic auth, and can be told to fail the next requests.
- * It is NOT a registry: no compatibility checks, no versions API, no persistence.
+ * It is NOT a registry: no compatibility checks, no versions API, no persistence (the suite runs a
+ * real Apicurio Registry for those: test/integration/schemaRegistryApicurio.test.ts).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,6 +40,8 @@ export interface FakeSchemaRegistry {
   readonly requests: LoggedRequest[];
   /** Schemas by id as stored (the registered text). */
   readonly schemas: ReadonlyMap<number, string>;
+  /** Compatibility levels set by PUT /config/{subject}. */
+  readonly compatibility: ReadonlyMap<string, string>;
   /** Queue a failure for the next `times` (default 1) matching requests. */
   fail(failure: InjectedFailure): void;
   /** Store a schema under an explicit id without a request (e.g. to simulate another producer). */
@@ -63,6 +69,7 @@ export async function startFakeSchemaRegistry(opts: FakeSchemaRegistryOptions = 
   const extras = new Map<number, Record<string, unknown>>();
   const idByText = new Map<string, number>();
   const subjects = new Map<string, Set<number>>();
+  const compatibility = new Map<string, string>();
   const failures: Array<InjectedFailure & { left: number }> = [];
   let nextId = opts.firstId ?? 1;
   const expectedAuth =
@@ -103,7 +110,14 @@ export async function startFakeSchemaRegistry(opts: FakeSchemaRegistryOptions = 
         return;
       }
 
-      const register = /^\/subjects\/([^/]+)\/versions$/.exec(path);
+      const config = /^\/config\/([^/]+)$/.exec(path);
+      if (method === 'PUT' && config) {
+        const level = (JSON.parse(entry.body || '{}') as { compatibility?: unknown }).compatibility;
+        compatibility.set(config[1], String(level));
+        reply(200, { compatibility: level });
+        return;
+      }
+      const register = /^\/subjects\/([^/]+)(\/versions)?$/.exec(path);
       if (method === 'POST' && register) {
         let schema: unknown;
         try {
@@ -122,6 +136,14 @@ export async function startFakeSchemaRegistry(opts: FakeSchemaRegistryOptions = 
           normalised = JSON.stringify(JSON.parse(schema));
         } catch (err) {
           reply(422, { error_code: 42201, message: `Invalid schema: ${err instanceof Error ? err.message : String(err)}` });
+          return;
+        }
+        if (register[2] === undefined) {
+          const under = subjects.get(register[1]);
+          const known = idByText.get(normalised);
+          if (under === undefined) reply(404, { error_code: 40401, message: `Subject '${register[1]}' not found.` });
+          else if (known === undefined || !under.has(known)) reply(404, { error_code: 40403, message: 'Schema not found' });
+          else reply(200, { subject: register[1], id: known, version: [...under].indexOf(known) + 1, schema });
           return;
         }
         let id = idByText.get(normalised);
@@ -162,6 +184,7 @@ export async function startFakeSchemaRegistry(opts: FakeSchemaRegistryOptions = 
     url: `http://127.0.0.1:${port}`,
     requests,
     schemas,
+    compatibility,
     fail(failure) {
       failures.push({ ...failure, left: failure.times ?? 1 });
     },

@@ -71,7 +71,7 @@ export async function produceRecords<T extends RecordTypeName>(
   await producer.connect();
   for (let i = 0; i < records.length; i += 1000) {
     const chunk = records.slice(i, i + 1000);
-    const messages = await Promise.all(chunk.map(async (r) => ({ key: r.key, value: 'raw' in r ? r.raw : await serde.encode(type, r.value) })));
+    const messages = await Promise.all(chunk.map(async (r) => ({ key: r.key, value: 'raw' in r ? r.raw : await serde.encode(type, r.value, topic) })));
     await producer.send({ topic, messages, acks: -1 });
   }
   await producer.disconnect();

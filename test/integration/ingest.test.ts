@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createSerde, type Serde } from '../../src/kafka/serde/avroSerde';
-import { startCli } from '../helpers/cli';
+import { runCli, startCli } from '../helpers/cli';
+import { pipelineFolder, ROOT } from '../helpers/cliPipeline';
 import { testKafka, uniqueName, waitFor } from '../helpers/kafka';
 import { collect, topicRecordCount } from '../helpers/pipeline';
 import { html, warcFile, type FixtureRecord } from '../helpers/warcFixtures';
@@ -158,4 +159,15 @@ test('--watch ingests a file dropped in the folder after start, and after a rest
   } finally {
     await docs.stop();
   }
+});
+
+test('the shipped topology: documents made by `topics apply` take a document at the cap, so ingest has nothing to warn about', async () => {
+  const folder = pipelineFolder(uniqueName('ingest-cap'));
+  const apply = await runCli(['topics', 'apply', '--topology', folder.topologyFile], { HUMPBACK_HOME: home });
+  expect(apply.stdout).toMatch(new RegExp(`${folder.t('documents').replace(/\./g, '\\.')} +4 +created`));
+  const page = path.join(ROOT, 'samples', 'corpus', 'faq', 'general.html');
+  const ingest = await run([page, '--topology', folder.topologyFile, '--topic', folder.t('documents'), '--dlq', folder.t('ingest.dlq')]);
+  expect(ingest.code).toBe(0);
+  expect(ingest.stderr).not.toContain('WARN');
+  expect(await topicRecordCount(kafka, folder.t('documents'))).toBe(1);
 });

@@ -21,7 +21,7 @@ it('passes every record through in key order per partition, dead-letters a poiso
   const topo = await passthroughTopology(kafka, { concurrency: 16, maxInFlight: 64 });
   const records = keyedSegments(3000, 40);
   const poison = Buffer.from('not avro at all');
-  const truncated = (await serde.encode('humpback.Segment', records[0])).subarray(0, 20);
+  const truncated = (await serde.encode('humpback.Segment', records[0], topo.input)).subarray(0, 20);
   // Poison records sit between good records of the same keys: later records must still flow.
   const input = [
     ...records.slice(0, 1500).map((value) => ({ key: value.segment_id, value })),

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import { registerTopologyCommands } from '../../src/cli/commands/topology';
 import { applyTopics, type TopicSpec } from '../../src/kafka/admin';
+import { updateTopicConfigs } from '../../src/kafka/topicConfigs';
 import { parseTopology, resolveTopology } from '../../src/topology/loader';
 import { createTopics, testKafka, uniqueName } from '../helpers/kafka';
 
@@ -20,10 +21,10 @@ describe('applyTopics', () => {
     await admin.disconnect();
   });
 
-  async function topicConfigs(topic: string): Promise<Record<string, string>> {
+  async function topicConfigs(topic: string, configNames = ['cleanup.policy', 'retention.ms']): Promise<Record<string, string>> {
     const { resources } = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy', 'retention.ms'] }],
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames }],
     });
     return Object.fromEntries(resources[0].configEntries.map((e) => [e.configName, e.configValue]));
   }
@@ -62,6 +63,43 @@ describe('applyTopics', () => {
     expect(await topicConfigs(retained)).toMatchObject({ 'cleanup.policy': 'delete', 'retention.ms': '604800000' });
     expect(await topicConfigs(both)).toMatchObject({ 'cleanup.policy': 'compact,delete', 'retention.ms': '86400000' });
     expect(await topicConfigs(forever)).toMatchObject({ 'retention.ms': '-1' });
+  });
+
+  test('sets message size, min ISR and compression on a new topic', async () => {
+    const name = uniqueName('apply-settings');
+    await applyTopics(admin, [{ name, partitions: 1, replicationFactor: 1, compacted: false, maxMessageBytes: 11_534_336, minInsyncReplicas: 1, compression: 'gzip' }]);
+    expect(await topicConfigs(name, ['max.message.bytes', 'min.insync.replicas', 'compression.type'])).toEqual({
+      'max.message.bytes': '11534336',
+      'min.insync.replicas': '1',
+      'compression.type': 'gzip',
+    });
+  });
+
+  test("an existing topic gets the declared configs; an operator's other overrides stay", async () => {
+    const name = uniqueName('apply-update');
+    await applyTopics(admin, [{ name, partitions: 1, replicationFactor: 1, compacted: false, retentionMs: 3_600_000 }]);
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name, configEntries: [{ name: 'retention.ms', value: '3600000' }, { name: 'segment.ms', value: '600000' }] }],
+    });
+    const spec: TopicSpec = { name, partitions: 1, replicationFactor: 1, compacted: false, retentionMs: 7_200_000, maxMessageBytes: 2_097_152, compression: 'gzip' };
+    expect(await updateTopicConfigs(admin, [spec])).toEqual([
+      {
+        topic: name,
+        changes: [
+          { name: 'retention.ms', from: '3600000', to: '7200000' },
+          { name: 'max.message.bytes', from: '1048588', to: '2097152' },
+          { name: 'compression.type', from: 'producer', to: 'gzip' },
+        ],
+      },
+    ]);
+    expect(await topicConfigs(name, ['retention.ms', 'max.message.bytes', 'compression.type', 'segment.ms'])).toEqual({
+      'retention.ms': '7200000',
+      'max.message.bytes': '2097152',
+      'compression.type': 'gzip',
+      'segment.ms': '600000',
+    });
+    expect(await updateTopicConfigs(admin, [spec])).toEqual([]); // nothing left to change
   });
 
   test('reports a partition mismatch and changes nothing', async () => {
@@ -130,8 +168,8 @@ stages:
     const out = written.join('');
     expect(out).toMatch(new RegExp(`${prefix}\\.docs\\s+1\\s+created`));
     expect(out).toMatch(new RegExp(`${prefix}\\.docs\\s+1\\s+existing`));
-    expect(out).toContain('1 created, 0 existing, 0 mismatched');
-    expect(out).toContain('0 created, 1 existing, 0 mismatched');
+    expect(out).toContain('1 created, 0 existing (0 with configs updated), 0 mismatched');
+    expect(out).toContain('0 created, 1 existing (0 with configs updated), 0 mismatched');
     expect(process.exitCode ?? 0).toBe(0);
   });
 });

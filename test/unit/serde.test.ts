@@ -71,9 +71,9 @@ class CountingResolver implements SchemaIdResolver {
   idCalls = 0;
   typeCalls = 0;
   constructor(private readonly inner: SchemaIdResolver) {}
-  idFor(type: Type): Promise<number> {
+  idFor(type: Type, topic: string): Promise<number> {
     this.idCalls++;
-    return this.inner.idFor(type);
+    return this.inner.idFor(type, topic);
   }
   typeFor(id: number): Promise<Type | undefined> {
     this.typeCalls++;
@@ -90,32 +90,32 @@ describe('round trip', () => {
   it.each(ALL_TYPES)('%s with every nullable field set', async (name) => {
     const value = sampleRecord(name);
     expect(serde.validate(name, value)).toEqual([]);
-    const decoded = await serde.decode(name, await serde.encode(name, value));
+    const decoded = await serde.decode(name, await serde.encode(name, value, 't'));
     expect(decoded).toEqual(value);
   });
 
   it.each(ALL_TYPES)('%s with every nullable field null', async (name) => {
     const value = withNulls(name, nullableFields(name));
-    expect(await serde.decode(name, await serde.encode(name, value))).toEqual(value);
+    expect(await serde.decode(name, await serde.encode(name, value, 't'))).toEqual(value);
   });
 
   it('keeps longs beyond 32 bits, unicode text and bytes', async () => {
     const seg = sampleSegment({ source_offset: 2 ** 40 + 7, text: 'Wal — 🐋 — baleine' });
-    const back = await serde.decode('humpback.Segment', await serde.encode('humpback.Segment', seg));
+    const back = await serde.decode('humpback.Segment', await serde.encode('humpback.Segment', seg, 't'));
     expect(back.source_offset).toBe(2 ** 40 + 7);
     expect(back.text).toBe('Wal — 🐋 — baleine');
   });
 
   it.each([100_000, 3_000_000])('round-trips a %d-character document (beyond the encode scratch buffer)', async (size) => {
     const doc = sampleDocument({ content: 'wal '.repeat(size / 4) });
-    const buf = await serde.encode('humpback.Document', doc);
+    const buf = await serde.encode('humpback.Document', doc, 't');
     expect(await serde.decode('humpback.Document', buf)).toEqual(doc);
     // And the next small record is not polluted by the large one.
-    expect(await serde.decode('humpback.Segment', await serde.encode('humpback.Segment', sampleSegment()))).toEqual(sampleSegment());
+    expect(await serde.decode('humpback.Segment', await serde.encode('humpback.Segment', sampleSegment(), 't'))).toEqual(sampleSegment());
   });
 
   it('frames with the local id of the type and exposes the avsc type', async () => {
-    const buf = await serde.encode('humpback.Document', sampleDocument());
+    const buf = await serde.encode('humpback.Document', sampleDocument(), 't');
     expect(buf[0]).toBe(0);
     expect(unframe(buf).id).toBe(localSchemaId(serde.type('humpback.Document')));
     expect(serde.type('humpback.Document').name).toBe('humpback.Document');
@@ -126,8 +126,8 @@ describe('deterministic local ids', () => {
   it('are the same across two serde instances (separate schema loads) and give identical bytes', async () => {
     const other = await createSerde({ env: {} });
     for (const name of ALL_TYPES) {
-      const a = await serde.encode(name, sampleRecord(name));
-      const b = await other.encode(name, sampleRecord(name));
+      const a = await serde.encode(name, sampleRecord(name), 't');
+      const b = await other.encode(name, sampleRecord(name), 't');
       expect(b.equals(a)).toBe(true);
       // And each decodes what the other wrote.
       expect(await other.decode(name, a)).toEqual(sampleRecord(name));
@@ -172,7 +172,7 @@ describe('schema evolution', () => {
     const oldProducer = await createSerde({ env: {}, schemaDir: schemaDir({ 'Segment.avsc': segmentV1() }) });
     const newConsumer = await createSerde({ env: {}, schemaDir: schemaDir({ 'history/Segment.v1.avsc': segmentV1() }) });
     // The old producer's schema has no heading_path/language: avsc ignores the extra properties.
-    const written = await oldProducer.encode('humpback.Segment', sampleSegment());
+    const written = await oldProducer.encode('humpback.Segment', sampleSegment(), 't');
     expect(unframe(written).id).not.toBe(localSchemaId(newConsumer.type('humpback.Segment')));
     const read = await newConsumer.decode('humpback.Segment', written);
     expect(read).toEqual<SegmentRecord>({ ...sampleSegment(), heading_path: [], language: null });
@@ -184,14 +184,14 @@ describe('schema evolution', () => {
       env: {},
       schemaDir: schemaDir({ 'Segment.avsc': segmentV1(), 'history/Segment.v2.avsc': readSchemaJson('Segment') }),
     });
-    const read = await oldConsumer.decode('humpback.Segment', await serde.encode('humpback.Segment', sampleSegment()));
+    const read = await oldConsumer.decode('humpback.Segment', await serde.encode('humpback.Segment', sampleSegment(), 't'));
     const { heading_path: _hp, language: _lang, ...rest } = sampleSegment();
     expect({ ...read }).toEqual(rest);
   });
 
   it('cannot decode newer records with local ids unless the new schema is in history', async () => {
     const oldConsumer = await createSerde({ env: {}, schemaDir: schemaDir({ 'Segment.avsc': segmentV1() }) });
-    const err = await poisonReason(oldConsumer.decode('humpback.Segment', await serde.encode('humpback.Segment', sampleSegment())));
+    const err = await poisonReason(oldConsumer.decode('humpback.Segment', await serde.encode('humpback.Segment', sampleSegment(), 't')));
     expect(err.reason).toBe('decode.unknown-schema-id');
   });
 
@@ -200,12 +200,12 @@ describe('schema evolution', () => {
     const counting = new CountingResolver(new LocalSchemaIds(loadSchemas(dir).all));
     const consumer = await createSerde({ env: {}, schemaDir: dir, resolver: counting });
     const oldProducer = await createSerde({ env: {}, schemaDir: schemaDir({ 'Segment.avsc': segmentV1() }) });
-    const oldRecord = await oldProducer.encode('humpback.Segment', sampleSegment());
-    const newRecord = await consumer.encode('humpback.Segment', sampleSegment());
+    const oldRecord = await oldProducer.encode('humpback.Segment', sampleSegment(), 't');
+    const newRecord = await consumer.encode('humpback.Segment', sampleSegment(), 't');
     for (let i = 0; i < 50; i++) {
       await consumer.decode('humpback.Segment', oldRecord);
       await consumer.decode('humpback.Segment', newRecord);
-      await consumer.encode('humpback.Segment', sampleSegment());
+      await consumer.encode('humpback.Segment', sampleSegment(), 't');
     }
     expect(counting.typeCalls).toBe(2);
     expect(counting.idCalls).toBe(1);
@@ -213,7 +213,7 @@ describe('schema evolution', () => {
 });
 
 describe('decode failures are poison records with a reason', () => {
-  const segment = (): Promise<Buffer> => serde.encode('humpback.Segment', sampleSegment());
+  const segment = (): Promise<Buffer> => serde.encode('humpback.Segment', sampleSegment(), 't');
   const segId = (): number => localSchemaId(serde.type('humpback.Segment'));
 
   it('decode.empty: a tombstone', async () => {
@@ -244,7 +244,7 @@ describe('decode failures are poison records with a reason', () => {
   });
 
   it('decode.incompatible-schema: a Document on the segments topic', async () => {
-    const doc = await serde.encode('humpback.Document', sampleDocument());
+    const doc = await serde.encode('humpback.Document', sampleDocument(), 't');
     const err = await poisonReason(serde.decode('humpback.Segment', doc));
     expect(err.reason).toBe('decode.incompatible-schema');
     expect(err.message).toMatch(/humpback\.Document.*humpback\.Segment/);
@@ -255,7 +255,7 @@ describe('decode failures are poison records with a reason', () => {
     const v0 = { ...seg, fields: seg.fields.filter((f) => f.name !== 'char_count') };
     const oldProducer = await createSerde({ env: {}, schemaDir: schemaDir({ 'Segment.avsc': v0 }) });
     const consumer = await createSerde({ env: {}, schemaDir: schemaDir({ 'history/Segment.v0.avsc': v0 }) });
-    const written = await oldProducer.encode('humpback.Segment', sampleSegment());
+    const written = await oldProducer.encode('humpback.Segment', sampleSegment(), 't');
     const err = await poisonReason(consumer.decode('humpback.Segment', written));
     expect(err.reason).toBe('decode.incompatible-schema');
     expect(err.message).toContain('char_count');
@@ -264,7 +264,7 @@ describe('decode failures are poison records with a reason', () => {
   });
 
   it('decode.corrupt: an invalid union branch index', async () => {
-    const { payload } = unframe(await serde.encode('humpback.Segment', sampleSegment({ segment_id: 'a', doc_id: 'b', segment_index: 0 })));
+    const { payload } = unframe(await serde.encode('humpback.Segment', sampleSegment({ segment_id: 'a', doc_id: 'b', segment_index: 0 }), 't'));
     // Layout: "a" (02 61), "b" (02 62), int 0 (00), then the url union index.
     const bad = Buffer.from(payload);
     bad[5] = 0x0a; // branch 5 of a 2-branch union
@@ -284,7 +284,7 @@ describe('decode failures are poison records with a reason', () => {
 describe('validation', () => {
   it('encode of an invalid value is a poison record naming the field paths', async () => {
     const bad = { ...sampleSegment(), segment_index: 'two', heading_path: ['ok', 3] } as unknown as SegmentRecord;
-    const err = await poisonReason(serde.encode('humpback.Segment', bad));
+    const err = await poisonReason(serde.encode('humpback.Segment', bad, 't'));
     expect(err.reason).toBe('encode.invalid');
     expect(err.message).toContain('segment_index (expected int, got "two")');
     expect(err.message).toContain('heading_path[1] (expected string, got 3)');
@@ -307,7 +307,7 @@ describe('validation', () => {
 
   it('fields with defaults may be omitted on encode and come back with the default', async () => {
     const { heading_path: _h, ...partial } = sampleSegment();
-    const back = await serde.decode('humpback.Segment', await serde.encode('humpback.Segment', partial as SegmentRecord));
+    const back = await serde.decode('humpback.Segment', await serde.encode('humpback.Segment', partial as SegmentRecord, 't'));
     expect(back.heading_path).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ function topic(name: string, extra: Partial<ResolvedTopic> = {}): ResolvedTopic 
 }
 
 function topology(topics: ResolvedTopic[]): ResolvedTopology {
-  return { name: 't', clientId: 't', topics, stages: [] };
+  return { name: 't', clientId: 't', kafka: {}, topics, stages: [] };
 }
 
 describe('kubernetesTopicName', () => {
@@ -41,8 +41,8 @@ describe('kubernetesTopicName', () => {
 
 describe('strimziTopics', () => {
   const resolved = topology([
-    topic('documents', { retentionMs: 604_800_000 }),
-    topic('candidates', { retentionMs: -1 }),
+    topic('documents', { retentionMs: 604_800_000, maxMessageBytes: 11_534_336 }),
+    topic('candidates', { retentionMs: -1, minInsyncReplicas: 2, compression: 'gzip' }),
     topic('curated.tier5', { compacted: true }),
     topic('seen.Aged', { compacted: true, retentionMs: 86_400_000, partitions: 8, replicationFactor: 3 }),
     topic('segment.dlq', { implicit: true }),
@@ -60,11 +60,11 @@ describe('strimziTopics', () => {
     expect(resources[3].metadata.name).toMatch(/^seen\.aged-[0-9a-f]{8}$/);
   });
 
-  test('configs come from retention and compaction (topicConfigEntries)', () => {
+  test('configs come from retention, compaction, message size, min ISR and compression (topicConfigEntries)', () => {
     const config = Object.fromEntries(strimziTopics(resolved).map((r) => [r.spec.topicName, r.spec.config]));
     expect(config).toEqual({
-      documents: { 'retention.ms': '604800000' },
-      candidates: { 'retention.ms': '-1' },
+      documents: { 'retention.ms': '604800000', 'max.message.bytes': '11534336' },
+      candidates: { 'retention.ms': '-1', 'min.insync.replicas': '2', 'compression.type': 'gzip' },
       'curated.tier5': { 'cleanup.policy': 'compact' },
       'seen.Aged': { 'cleanup.policy': 'compact,delete', 'retention.ms': '86400000' },
       'segment.dlq': undefined, // broker defaults: no config block at all

@@ -257,6 +257,14 @@ describe('topic configs and the apply table', () => {
         { name: 'retention.ms', value: '1000' },
       ],
     ],
+    [
+      { compacted: false, maxMessageBytes: 11_534_336, minInsyncReplicas: 2, compression: 'gzip' as const },
+      [
+        { name: 'max.message.bytes', value: '11534336' },
+        { name: 'min.insync.replicas', value: '2' },
+        { name: 'compression.type', value: 'gzip' },
+      ],
+    ],
   ])('%j -> %j', (spec, entries) => {
     expect(topicConfigEntries({ name: 't', partitions: 1, replicationFactor: 1, ...spec })).toEqual(entries);
   });
@@ -277,7 +285,19 @@ describe('topic configs and the apply table', () => {
       'bb     4           existing',
       "c      4           mismatched  declared 4 partitions, has 2; growing it is the operator's call (kafka-topics --alter --partitions)",
       'd      4           mismatched  declared 4 partitions, has 8; Kafka cannot remove partitions: update the topology',
-      '1 created, 3 existing, 2 mismatched',
+      '1 created, 3 existing (0 with configs updated), 2 mismatched',
+    ]);
+  });
+
+  test('an existing topic whose declared configs were set shows each change', () => {
+    const topic = { name: 'docs', partitions: 4, replicationFactor: 1, compacted: false, implicit: false };
+    const lines = formatApplyTable([topic], { created: [], existing: ['docs'], mismatched: [] }, [
+      { topic: 'docs', changes: [{ name: 'max.message.bytes', from: '1048588', to: '11534336' }, { name: 'compression.type', from: 'producer', to: 'gzip' }] },
+    ]);
+    expect(lines).toEqual([
+      'TOPIC  PARTITIONS  STATUS   NOTE',
+      'docs   4           updated  max.message.bytes 1048588 -> 11534336; compression.type producer -> gzip',
+      '0 created, 1 existing (1 with configs updated), 0 mismatched',
     ]);
   });
 });

@@ -105,6 +105,21 @@ const cases: Case[] = [
     expect: [['topics[0].retention', 'rename it to "retentionMs"']],
   },
   {
+    name: 'a topic compression kafkajs cannot read back',
+    text: edit(['    schema: humpback.Document', '    schema: humpback.Document\n    compression: zstd']),
+    expect: [['topics[0].compression', 'use one of producer, uncompressed, gzip: kafkajs, which reads every topic here, decodes gzip alone']],
+  },
+  {
+    name: 'more in-sync replicas than replicas',
+    text: edit(['    schema: humpback.Document', '    schema: humpback.Document\n    replicationFactor: 3\n    minInsyncReplicas: 4']),
+    expect: [['topics[0].minInsyncReplicas', 'use minInsyncReplicas <= replicationFactor']],
+  },
+  {
+    name: 'min ISR above the default replication factor',
+    text: edit(['    schema: humpback.Segment\n', '    schema: humpback.Segment\n    minInsyncReplicas: 2\n']),
+    expect: [['topics[1].minInsyncReplicas', '2 in-sync replicas needed but the topic has 1 replica(s)']],
+  },
+  {
     name: 'missing input topic (not declared), with the closest declared topic',
     text: edit(['input: segments', 'input: segmets']),
     expect: [['stages[0].input', 'did you mean "segments"? Declared topics: documents, segments, segments.copy; or declare "segmets" under topics']],

@@ -23,11 +23,12 @@ function problems(yaml: string): string[] {
 }
 
 describe('trainer block of a topology', () => {
-  it('defaults to snapshotting curated.tier5 as chat lines with all seed pairs, on demand', () => {
+  it('defaults to snapshotting curated.tier5 as chat lines (tag in the system turn) with all seed pairs, on demand', () => {
     const topology = parseTopology(BASE, 't.yaml');
     expect(topology.trainer).toEqual({
       outDir: 'snapshots',
       format: 'chat',
+      sourceTag: 'system',
       seed: { file: 'samples/seed.jsonl', mix: 'all' },
       shardLines: 10_000,
       sessionTimeoutMs: 30_000,

@@ -16,7 +16,7 @@ const SEEDS = [
   { instruction: 'Seed one?', output: 'One.' },
   { instruction: 'Seed two?', output: 'Two.' },
 ];
-const PLAN: StorePlan = { format: 'chat', shardLines: 100, topics: ['curated.tier5'], seedFile: null, hookConfigured: false };
+const PLAN: StorePlan = { format: 'chat', sourceTag: 'system', shardLines: 100, topics: ['curated.tier5'], seedFile: null, hookConfigured: false };
 
 let outDir: string;
 beforeEach(() => {

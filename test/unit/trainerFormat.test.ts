@@ -53,3 +53,47 @@ describe('alpaca lines', () => {
     expect(parsed).toEqual(alpacaLine(example));
   });
 });
+
+describe('the source tag in the user turn (chat templates without a system role)', () => {
+  it('chat: no system turn; the user turn starts with the tag, a blank line, then the instruction', () => {
+    expect(JSON.parse(formatLine(augmented, 'chat', 'user'))).toEqual({
+      messages: [
+        { role: 'user', content: `${AUGMENTED_TAG}\n\n${augmented.instruction}` },
+        { role: 'assistant', content: augmented.output },
+      ],
+    });
+    expect(chatLine(seed, 'user').messages[0].content.startsWith(`${SEED_TAG}\n\n`)).toBe(true);
+  });
+
+  it('alpaca: the tag leads the instruction and system stays empty (no system prompt in alpaca_w_system)', () => {
+    expect(alpacaLine(seed, 'user')).toEqual({ instruction: `${SEED_TAG}\n\n${seed.instruction}`, input: '', output: seed.output, system: '' });
+  });
+});
+
+describe('the shapes trainers read (README "Finetuning on a snapshot")', () => {
+  /** TRL's conversational format and axolotl's chat_template (field_messages: messages): a list of {role, content}. */
+  function isConversation(line: unknown, roles: string[]): boolean {
+    const messages = (line as { messages?: unknown }).messages;
+    return (
+      Array.isArray(messages) &&
+      messages.every((m: unknown) => typeof m === 'object' && m !== null && Object.keys(m).sort().join() === 'content,role') &&
+      messages.map((m: { role: string }) => m.role).join() === roles.join() &&
+      messages.every((m: { content: unknown }) => typeof m.content === 'string' && m.content.length > 0)
+    );
+  }
+
+  it.each([
+    ['system', ['system', 'user', 'assistant']],
+    ['user', ['user', 'assistant']],
+  ] as const)('chat lines with the tag in the %s turn are conversations TRL and axolotl chat_template take', (placement, roles) => {
+    for (const example of [augmented, seed]) expect(isConversation(JSON.parse(formatLine(example, 'chat', placement)), [...roles])).toBe(true);
+  });
+
+  it("alpaca lines have exactly the fields axolotl's alpaca_w_system reads: instruction, input, output, system", () => {
+    for (const placement of ['system', 'user'] as const) {
+      const line = JSON.parse(formatLine(augmented, 'alpaca', placement)) as Record<string, unknown>;
+      expect(Object.keys(line).sort()).toEqual(['input', 'instruction', 'output', 'system']);
+      expect(Object.values(line).every((v) => typeof v === 'string')).toBe(true);
+    }
+  });
+});

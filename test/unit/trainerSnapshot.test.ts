@@ -27,7 +27,7 @@ function records(n: number, start = 0, topic = 'curated.tier5'): BufferedRecord[
 
 function plan(overrides: Partial<SnapshotPlan> = {}): SnapshotPlan {
   const content = buildSnapshotContent({ records: records(7), seeds: [{ instruction: 'What is Python?', output: 'A language.' }], seen: () => false });
-  return { outDir, content, format: 'chat', shardLines: 3, topics: ['curated.tier5'], group: 'g.trainer', seedFile: '/seed.jsonl', hookConfigured: false, ...overrides };
+  return { outDir, content, format: 'chat', sourceTag: 'system', shardLines: 3, topics: ['curated.tier5'], group: 'g.trainer', seedFile: '/seed.jsonl', hookConfigured: false, ...overrides };
 }
 
 describe('snapshot writer', () => {
@@ -35,9 +35,9 @@ describe('snapshot writer', () => {
     const { dir, manifest } = writeSnapshot(plan());
     expect(manifestProblems(dir)).toEqual([]);
     expect(manifest.files.map((f) => [f.path, f.lines])).toEqual([
-      ['data-00000.jsonl', 3],
-      ['data-00001.jsonl', 3],
-      ['data-00002.jsonl', 2],
+      ['data/train-00000.jsonl', 3],
+      ['data/train-00001.jsonl', 3],
+      ['data/train-00002.jsonl', 2],
     ]);
     expect(manifest.counts).toEqual({ records: 7, examples: 8, augmented: 7, seed: 1, seed_from_file: 1, duplicates_dropped: 0, by_tier: { '5': 7 } });
     expect(manifest).toMatchObject({ id: path.basename(dir), format: 'chat', iteration: 1, iterations_seen: [1], tiers: [5], topics: ['curated.tier5'], group: 'g.trainer', seed_file: '/seed.jsonl' });
@@ -96,7 +96,19 @@ describe('snapshot writer', () => {
       return realRename(from, to);
     });
     const { dir } = writeSnapshot(plan());
-    expect(seenAtRename).toEqual(['data-00000.jsonl', 'data-00001.jsonl', 'data-00002.jsonl', 'hook.json', 'keys.bin', 'manifest.json']);
+    expect(seenAtRename).toEqual(['README.md', 'data', 'hook.json', 'keys.bin', 'manifest.json']);
     expect(fs.readdirSync(dir).sort()).toEqual(seenAtRename);
+    expect(fs.readdirSync(path.join(dir, 'data'))).toEqual(['train-00000.jsonl', 'train-00001.jsonl', 'train-00002.jsonl']);
+  });
+
+  it('puts the source tag at the start of the user turn when asked (chat templates without a system role)', () => {
+    writeSnapshot(plan({ sourceTag: 'user' }));
+    const [snapshot] = readSnapshots(outDir);
+    expect(snapshot.manifest.source_tag).toBe('user');
+    expect(chatMessages(snapshot.lines[0])).toEqual([
+      { role: 'user', content: `${AUGMENTED_TAG}\n\nQuestion number 0?` },
+      { role: 'assistant', content: 'Answer number 0.' },
+    ]);
+    expect(chatMessages(snapshot.lines[7])[0].content).toBe(`${SEED_TAG}\n\nWhat is Python?`);
   });
 });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createKafka, resolveBrokers } from '../../kafka/brokers';
+import { connectKafka } from '../../kafka/connect';
 import { createSerde } from '../../kafka/serde/avroSerde';
 import { replayDeadLetters } from '../../ops/dlqReplay';
 import { ConfigError } from '../../runtime/errors';
@@ -23,8 +23,8 @@ export function registerDlqCommands(program: Command): void {
         const topology = resolveTopology(loadTopology(findTopologyFile(opts.topology)));
         const stage = topology.stages.find((s) => s.name === name);
         if (!stage) throw new ConfigError(`no stage "${name}" in ${opts.topology}. Fix: pick one of ${topology.stages.map((s) => s.name).join(', ')}`);
-        const kafka = createKafka(await resolveBrokers(logger), topology.clientId, logger);
-        const r = await replayDeadLetters(kafka, await createSerde(), stage, opts);
+        const { kafka, compression } = await connectKafka(topology, logger);
+        const r = await replayDeadLetters(kafka, await createSerde(), stage, { ...opts, compression });
         const reasons = Object.entries(r.byReason).map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none';
         const verb = opts.dryRun ? 'would re-feed' : 're-fed';
         process.stdout.write(`${verb} ${r.refed} dead letter(s) of ${stage.name} from ${stage.dlq} to ${stage.input} (by reason: ${reasons}); passed over ${r.skipped}; progress kept in consumer group ${r.group}\n`);

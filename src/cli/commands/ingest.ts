@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigResourceTypes, Partitioners, type Admin, type Producer } from 'kafkajs';
-import { applyTopics, awaitLeaders, topicConfigEntries } from '../../kafka/admin';
-import { createKafka, resolveBrokers } from '../../kafka/brokers';
+import { applyTopics } from '../../kafka/admin';
+import { connectKafka } from '../../kafka/connect';
 import { ProducerSink } from '../../kafka/producerSink';
 import { createSerde } from '../../kafka/serde/avroSerde';
 import { DEFAULT_MAX_DOCUMENT_BYTES, megabytesToBytes } from '../../ingest/limits';
@@ -155,27 +155,27 @@ async function kafkaSink(
     implicit: true,
   };
 
-  const kafka = createKafka(await resolveBrokers(logger), topology.clientId, logger);
+  const { kafka, compression } = await connectKafka(topology, logger);
   const admin = kafka.admin();
   await admin.connect();
   let maxMessageBytes: number;
   try {
-    maxMessageBytes = await ensureTopics(admin, docTopic, dlqTopic, wantedMessageBytes(maxDocumentBytes));
+    // A documents topic created here takes the largest document the cap lets through.
+    maxMessageBytes = await ensureTopics(admin, { ...docTopic, maxMessageBytes: docTopic.maxMessageBytes ?? wantedMessageBytes(maxDocumentBytes) }, dlqTopic);
   } finally {
     await admin.disconnect();
   }
   if (maxMessageBytes < wantedMessageBytes(maxDocumentBytes)) {
-    logger.warn('the documents topic takes smaller records than the document cap; larger documents go to the dead-letter topic', {
-      topic: docTopic.name,
-      maxMessageBytes,
-      maxDocumentBytes,
-    });
+    logger.warn(
+      `topic ${docTopic.name} takes records up to ${maxMessageBytes} bytes, less than the document cap (${maxDocumentBytes}); larger documents go to the dead-letter topic. ` +
+        `Fix: set maxMessageBytes: ${wantedMessageBytes(maxDocumentBytes)} on ${docTopic.name} in the topology and run humpback topics apply, or lower --max-document-mb`,
+    );
   }
 
   // Java-compatible murmur2 partitioning, idempotent: the same key lands where Kafka's own tools would put it.
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const sink = new ProducerSink(producer, { logger, maxBatchBytes: batchBudget(maxMessageBytes) });
+  const sink = new ProducerSink(producer, { logger, compression, maxBatchBytes: batchBudget(maxMessageBytes) });
   const serde = await createSerde();
   const publisher = new IngestPublisher(sink, serde, { topic: docTopic.name, dlq: dlqTopic.name, maxMessageBytes, now: Date.now });
   return {
@@ -197,26 +197,10 @@ async function kafkaSink(
 }
 
 /**
- * Creates the documents topic (with max.message.bytes above the document cap, which the broker
- * default of 1 MB is not) and the dead-letter topic when missing; returns the documents topic's
- * effective max.message.bytes. An existing topic's configs are left alone.
+ * Creates the documents and dead-letter topics when missing (an existing topic's configs are left
+ * alone) and returns the documents topic's effective max.message.bytes.
  */
-async function ensureTopics(admin: Admin, docs: ResolvedTopic, dlq: ResolvedTopic, wantBytes: number): Promise<number> {
-  const present = new Set(await admin.listTopics());
-  if (!present.has(docs.name)) {
-    const created = await admin.createTopics({
-      waitForLeaders: false,
-      topics: [
-        {
-          topic: docs.name,
-          numPartitions: docs.partitions,
-          replicationFactor: docs.replicationFactor,
-          configEntries: [...topicConfigEntries(docs), { name: 'max.message.bytes', value: String(wantBytes) }],
-        },
-      ],
-    });
-    if (created) await awaitLeaders(admin, [docs.name]);
-  }
+async function ensureTopics(admin: Admin, docs: ResolvedTopic, dlq: ResolvedTopic): Promise<number> {
   const applied = await applyTopics(admin, [docs, dlq]);
   for (const m of applied.mismatched) {
     process.stderr.write(`humpback ingest: topic ${m.topic} has ${m.actual} partitions, the topology declares ${m.declared} (left as is)\n`);

@@ -1,7 +1,14 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { localBrokerStatus, startLocalBroker, stopLocalBroker } from '../../kafka/localBroker';
 import { resolveBrokers } from '../../kafka/brokers';
 import { runKafkaTool } from '../../kafka/local/tools';
+import { resolveClientConfig } from '../../kafka/security/clientConfig';
+import { javaClientProperties } from '../../kafka/security/javaClientProperties';
+import { loadTopology, resolveTopology } from '../../topology/loader';
+import { DEFAULT_TOPOLOGY, findTopologyFile } from '../topologyFile';
 import { createLogger } from '../../runtime/logger';
 import { action } from '../fail';
 
@@ -56,14 +63,33 @@ export function registerKafkaCommands(program: Command): void {
 
   kafka
     .command('consumer-groups')
-    .description("Kafka's kafka-consumer-groups tool against $KAFKA_BROKERS or the local broker (e.g. --describe --group humpback.score; --reset-offsets ... --execute)")
+    .description(
+      "Kafka's kafka-consumer-groups tool against the brokers every command uses, with their security settings as its --command-config " +
+        '(e.g. --describe --group humpback.score; --reset-offsets ... --execute)',
+    )
     .allowUnknownOption()
     .helpOption(false)
-    .argument('[args...]', 'arguments for kafka-consumer-groups (--bootstrap-server is added)')
+    .option('--topology <file>', "topology whose kafka: block is part of the client config", DEFAULT_TOPOLOGY)
+    .argument('[args...]', 'arguments for kafka-consumer-groups (--bootstrap-server and --command-config are added)')
     .action(
-      action(async (args: string[]) => {
-        const brokers = await resolveBrokers(logger);
-        process.exitCode = await runKafkaTool('consumer-groups', args, brokers.join(','), logger);
+      action(async (args: string[], opts: { topology: string }) => {
+        const topology = resolveTopology(loadTopology(findTopologyFile(opts.topology)));
+        const config = resolveClientConfig(topology.kafka);
+        const brokers = (await resolveBrokers(logger, config)).join(',');
+        const own = args.some((a) => a === '--command-config' || a.startsWith('--command-config='));
+        if (own || config.protocol === 'PLAINTEXT') {
+          process.exitCode = await runKafkaTool('consumer-groups', args, brokers, logger);
+          return;
+        }
+        // The file holds the password or key: readable by us alone, and gone once the tool has run.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'humpback-client-'));
+        const file = path.join(dir, 'client.properties');
+        try {
+          fs.writeFileSync(file, javaClientProperties(config), { mode: 0o600 });
+          process.exitCode = await runKafkaTool('consumer-groups', ['--command-config', file, ...args], brokers, logger);
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
       }),
     );
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
-import { createKafka, resolveBrokers } from '../../kafka/brokers';
+import { connectKafka } from '../../kafka/connect';
 import { createSerde } from '../../kafka/serde/avroSerde';
 import { metricsPort } from '../../metrics/server';
 import { ConfigError } from '../../runtime/errors';
@@ -34,9 +34,9 @@ export function registerRunCommand(program: Command): void {
         const logger = createLogger({ component: 'run' });
         const topology = resolveTopology(loadTopology(findTopologyFile(opts.topology)));
         const stages = pickStages(topology, opts.stages);
-        const kafka = createKafka(await resolveBrokers(logger), topology.clientId, logger);
+        const { kafka, compression } = await connectKafka(topology, logger);
         if (opts.applyTopics) await ensureTopics(kafka, topology);
-        const deps = { kafka, serde: await createSerde(), logger, registry: new Registry() };
+        const deps = { kafka, compression, serde: await createSerde(), logger, registry: new Registry() };
         await runStages(stages, deps, { untilDrained: opts.untilDrained === true, onProgress: drainProgressLine(process.stderr), metrics: metricsPort(opts.metricsPort) });
         logger.info(opts.untilDrained ? 'drained and stopped' : 'stopped cleanly');
       }),

@@ -1,13 +1,14 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
+import type { Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { createKafka, resolveBrokers } from '../../kafka/brokers';
+import { connectKafka } from '../../kafka/connect';
 import { createSerde } from '../../kafka/serde/avroSerde';
 import { ConfigError } from '../../runtime/errors';
 import { createLogger, type Logger } from '../../runtime/logger';
-import { loadTopology, resolveTopology } from '../../topology/loader';
+import { loadTopology, resolveTopology, type ResolvedTopology } from '../../topology/loader';
 import { iterationTopology } from '../../topology/rewrite';
-import type { SnapshotFormat } from '../../trainer/format';
+import type { SnapshotFormat, TagPlacement } from '../../trainer/format';
 import { partitionEnds } from '../../kafka/offsets';
 import type { Manifest } from '../../trainer/manifest';
 import { createTrainerMetrics } from '../../trainer/metrics';
@@ -25,6 +26,7 @@ interface SnapshotOptions {
   tier?: string;
   out?: string;
   format?: SnapshotFormat;
+  sourceTag?: TagPlacement;
 }
 
 /** `humpback snapshot` (one snapshot now, then exit) and `humpback trainer` (snapshots by the topology's policy). */
@@ -37,11 +39,12 @@ export function registerSnapshotCommands(program: Command): void {
     .option('--tier <tiers>', 'snapshot these tiers, e.g. 5 or 5,4 (default: trainer.topics of the topology)')
     .option('--out <dir>', 'snapshot folder (default: trainer.outDir)')
     .addOption(new Option('--format <format>', 'line format (default: trainer.format)').choices(['chat', 'alpaca']))
+    .addOption(new Option('--source-tag <turn>', 'put the source tag in the system turn or at the start of the user turn (default: trainer.sourceTag)').choices(['system', 'user']))
     .action(
       action(async (opts: SnapshotOptions) => {
         const logger = createLogger({ component: 'snapshot' });
-        const { settings, clientId } = load(opts.topology, opts.iteration, { tiers: parseTiers(opts.tier), outDir: opts.out, format: opts.format });
-        const kafka = createKafka(await resolveBrokers(logger), clientId, logger);
+        const { settings, resolved } = load(opts.topology, opts.iteration, { tiers: parseTiers(opts.tier), outDir: opts.out, format: opts.format, sourceTag: opts.sourceTag });
+        const { kafka } = await connectKafka(resolved, logger);
         const result = await snapshotNow({ kafka, serde: await createSerde(), settings, logger });
         if (result.written === undefined) {
           const why = result.recordsRead > 0 ? `${result.recordsRead} record(s) read, all in earlier snapshots` : 'no records since the last snapshot';
@@ -61,17 +64,17 @@ export function registerSnapshotCommands(program: Command): void {
     .action(
       action(async (opts: { topology: string; iteration?: string; metricsPort?: string }) => {
         const logger = createLogger({ component: 'trainer' });
-        const { settings, clientId } = load(opts.topology, opts.iteration, {});
+        const { settings, resolved } = load(opts.topology, opts.iteration, {});
         if (settings.every === undefined) {
           throw new ConfigError(`${opts.topology}: trainer.every is not set, so the trainer would never take a snapshot. Fix: add "every: { examples: 1000, minutes: 60 }" under trainer, or run \`humpback snapshot\``);
         }
-        const kafka = createKafka(await resolveBrokers(logger), clientId, logger);
+        const { kafka } = await connectKafka(resolved, logger);
         await runTrainer(kafka, settings, logger, metricsPort(opts.metricsPort));
       }),
     );
 }
 
-async function runTrainer(kafka: ReturnType<typeof createKafka>, settings: TrainerSettings, logger: Logger, port: { port: number; isDefault: boolean }): Promise<void> {
+async function runTrainer(kafka: Kafka, settings: TrainerSettings, logger: Logger, port: { port: number; isDefault: boolean }): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await partitionEnds(admin, settings.topics).finally(() => admin.disconnect());
@@ -99,11 +102,11 @@ async function runTrainer(kafka: ReturnType<typeof createKafka>, settings: Train
   logger.info('stopped cleanly');
 }
 
-function load(file: string, iteration: string | undefined, overrides: TrainerOverrides): { settings: TrainerSettings; clientId: string } {
+function load(file: string, iteration: string | undefined, overrides: TrainerOverrides): { settings: TrainerSettings; resolved: ResolvedTopology } {
   const declared = loadTopology(findTopologyFile(file));
   const topology = iteration === undefined ? declared : iterationTopology(declared, parseIteration(iteration));
   const resolved = resolveTopology(topology);
-  return { settings: trainerSettings(resolved, topology.trainer, overrides), clientId: resolved.clientId };
+  return { settings: trainerSettings(resolved, topology.trainer, overrides), resolved };
 }
 
 function parseTiers(value: string | undefined): number[] | undefined {
@@ -120,6 +123,6 @@ export function describe(dir: string, m: Manifest): string {
     dir,
     `  examples ${m.counts.examples} (augmented ${m.counts.augmented}, seed ${m.counts.seed}); ${tiers || 'no tiers'}`,
     `  records read ${m.counts.records}, duplicates dropped ${m.counts.duplicates_dropped}; iteration ${m.iteration}; format ${m.format}`,
-    `  files ${m.files.map((f) => `${f.path} (${f.lines} lines)`).join(', ')}; manifest ${path.join(dir, 'manifest.json')}`,
+    `  files ${m.files.map((f) => `${f.path} (${f.lines} lines)`).join(', ')}; manifest ${path.join(dir, 'manifest.json')}; dataset card ${path.join(dir, 'README.md')}`,
   ].join('\n') + '\n';
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { applyTopics, type ApplyResult } from '../../kafka/admin';
-import { createKafka, resolveBrokers } from '../../kafka/brokers';
+import { connectKafka } from '../../kafka/connect';
+import { updateTopicConfigs, type TopicConfigUpdate } from '../../kafka/topicConfigs';
 import { strimziTopicsYaml } from '../../deploy/strimziTopics';
 import { ConfigError } from '../../runtime/errors';
 import { createLogger } from '../../runtime/logger';
@@ -31,18 +32,18 @@ export function registerTopologyCommands(program: Command): void {
   const topics = subcommand(program, 'topics', 'Manage the Kafka topics a topology declares');
   topics
     .command('apply')
-    .description('Create missing topics (partitions, replication, retention, compaction); never deletes or shrinks')
+    .description('Create missing topics (partitions, replication, configs) and set the declared configs of existing ones; never deletes or shrinks')
     .option('--topology <file>', 'topology file', DEFAULT_TOPOLOGY)
     .action(
       action(async (opts: { topology: string }) => {
         const logger = createLogger({ component: 'topics' });
         const resolved = resolveTopology(loadTopology(findTopologyFile(opts.topology)));
-        const brokers = await resolveBrokers(logger);
-        const admin = createKafka(brokers, resolved.clientId, logger).admin();
+        const admin = (await connectKafka(resolved, logger)).kafka.admin();
         await admin.connect();
         try {
           const result = await applyTopics(admin, resolved.topics);
-          for (const line of formatApplyTable(resolved.topics, result)) processIo.out(line);
+          const updates = await updateTopicConfigs(admin, resolved.topics.filter((t) => result.existing.includes(t.name)));
+          for (const line of formatApplyTable(resolved.topics, result, updates)) processIo.out(line);
           if (result.mismatched.length > 0) {
             logger.warn('partition counts differ from the topology; nothing was changed', {
               hint: 'adding partitions remaps keys; if wanted, run kafka-topics --alter --topic <t> --partitions <n> yourself',
@@ -103,18 +104,23 @@ export function lintTopology(file: string, io: Io): number {
   }
 }
 
-export function formatApplyTable(topics: readonly ResolvedTopic[], result: ApplyResult): string[] {
+export function formatApplyTable(topics: readonly ResolvedTopic[], result: ApplyResult, updates: readonly TopicConfigUpdate[] = []): string[] {
   const mismatch = new Map(result.mismatched.map((m) => [m.topic, m]));
+  const updated = new Map(updates.map((u) => [u.topic, u]));
   const rows = topics.map((t) => {
     const m = mismatch.get(t.name);
-    const status = result.created.includes(t.name) ? 'created' : m ? 'mismatched' : 'existing';
+    const u = updated.get(t.name);
+    const status = result.created.includes(t.name) ? 'created' : m ? 'mismatched' : u ? 'updated' : 'existing';
     const advice = m && m.actual < m.declared ? "growing it is the operator's call (kafka-topics --alter --partitions)" : 'Kafka cannot remove partitions: update the topology';
-    const note = m ? `declared ${m.declared} partitions, has ${m.actual}; ${advice}` : '';
-    return [t.name, String(t.partitions), status, note];
+    const notes = [
+      ...(m ? [`declared ${m.declared} partitions, has ${m.actual}; ${advice}`] : []),
+      ...(u?.changes.map((c) => `${c.name} ${c.from ?? '(unset)'} -> ${c.to}`) ?? []),
+    ];
+    return [t.name, String(t.partitions), status, notes.join('; ')];
   });
   const header = ['TOPIC', 'PARTITIONS', 'STATUS', 'NOTE'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  const summary = `${result.created.length} created, ${result.existing.length} existing, ${result.mismatched.length} mismatched`;
+  const summary = `${result.created.length} created, ${result.existing.length} existing (${updates.length} with configs updated), ${result.mismatched.length} mismatched`;
   return [line(header), ...rows.map(line), summary];
 }

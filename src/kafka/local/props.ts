@@ -1,19 +1,24 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { LOOPBACK } from './ports';
+import { secureListenerProperties, type SecureListeners, type SecurePorts } from './secureListeners';
 
 /** What we keep across starts so the broker comes back on the same address and cluster. */
 export interface BrokerState {
   port: number;
   controllerPort: number;
   clusterId: string;
+  /** Ports of the SASL_SSL and SSL listeners, when the broker was started with them. */
+  securePorts?: SecurePorts;
 }
 
 export function readState(file: string): BrokerState | undefined {
   try {
     const s = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<BrokerState>;
     if (typeof s.port === 'number' && typeof s.controllerPort === 'number' && typeof s.clusterId === 'string') {
-      return { port: s.port, controllerPort: s.controllerPort, clusterId: s.clusterId };
+      const secure = s.securePorts;
+      const securePorts = typeof secure?.saslSsl === 'number' && typeof secure.ssl === 'number' ? { saslSsl: secure.saslSsl, ssl: secure.ssl } : undefined;
+      return { port: s.port, controllerPort: s.controllerPort, clusterId: s.clusterId, ...(securePorts ? { securePorts } : {}) };
     }
   } catch {
     // missing or unreadable: treated as a first start
@@ -53,19 +58,23 @@ export function brokersOf(state: BrokerState): string {
   return `${LOOPBACK}:${state.port}`;
 }
 
-/** Single-node KRaft (broker and controller in one JVM), loopback only, sized for a laptop and fast tests. */
-export function serverProperties(state: BrokerState, dataDir: string): string {
+/**
+ * Single-node KRaft (broker and controller in one JVM), loopback only, sized for a laptop and fast
+ * tests; with `secure` (and its ports in the state), SASL_SSL and SSL listeners too.
+ */
+export function serverProperties(state: BrokerState, dataDir: string, secure?: SecureListeners): string {
   const p = state.port;
   const c = state.controllerPort;
+  const extra = secure && state.securePorts ? secureListenerProperties(state.securePorts, secure) : { listeners: [], protocols: [], lines: [] };
   return [
     '# Written by humpback (src/kafka/local/props.ts) on every start; edits are overwritten.',
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@${LOOPBACK}:${c}`,
-    `listeners=PLAINTEXT://${LOOPBACK}:${p},CONTROLLER://${LOOPBACK}:${c}`,
-    `advertised.listeners=PLAINTEXT://${LOOPBACK}:${p}`,
+    `listeners=${[`PLAINTEXT://${LOOPBACK}:${p}`, `CONTROLLER://${LOOPBACK}:${c}`, ...extra.listeners].join(',')}`,
+    `advertised.listeners=${[`PLAINTEXT://${LOOPBACK}:${p}`, ...extra.listeners].join(',')}`,
     'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listener.security.protocol.map=${['PLAINTEXT:PLAINTEXT', 'CONTROLLER:PLAINTEXT', ...extra.protocols].join(',')}`,
     'inter.broker.listener.name=PLAINTEXT',
     `log.dirs=${dataDir}`,
     'num.partitions=1',
@@ -82,6 +91,7 @@ export function serverProperties(state: BrokerState, dataDir: string): string {
     // before it is unfenced: 9 s by default, which every fault test would pay.
     'broker.session.timeout.ms=3000',
     'broker.heartbeat.interval.ms=1000',
+    ...extra.lines,
     '',
   ].join('\n');
 }

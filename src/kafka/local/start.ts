@@ -18,30 +18,39 @@ function jvmBase(layout: BrokerLayout): string[] {
   return ['-cp', path.join(layout.jarsDir, '*'), `-Dlog4j.configuration=file:${layout.log4jFile}`];
 }
 
-/** Ports and cluster id from the state file, or new ones on a first start (then kept for good). */
-export async function loadOrCreateState(layout: BrokerLayout): Promise<BrokerState> {
+/**
+ * Ports and cluster id from the state file, or new ones on a first start (then kept for good);
+ * `secure`: the SASL_SSL and SSL listeners' ports too.
+ */
+export async function loadOrCreateState(layout: BrokerLayout, secure = false): Promise<BrokerState> {
   const kept = readState(layout.stateFile);
   // The data dir decides the cluster id once formatted: a lost state file must not orphan the topics.
   const formatted = formattedClusterId(metaProperties(layout));
-  if (kept) {
-    await assertPortsFree(
-      [{ name: 'client', port: kept.port }, { name: 'controller', port: kept.controllerPort }],
-      layout.stateFile,
-    );
+  if (kept && (!secure || kept.securePorts)) {
+    const securePorts = kept.securePorts ? [{ name: 'SASL_SSL', port: kept.securePorts.saslSsl }, { name: 'SSL', port: kept.securePorts.ssl }] : [];
+    await assertPortsFree([{ name: 'client', port: kept.port }, { name: 'controller', port: kept.controllerPort }, ...securePorts], layout.stateFile);
     return { ...kept, clusterId: formatted ?? kept.clusterId };
   }
-  const port = await pickFreePort();
-  const state: BrokerState = { port, controllerPort: await pickFreePort([port]), clusterId: formatted ?? randomClusterId() };
+  const port = kept?.port ?? (await pickFreePort());
+  const controllerPort = kept?.controllerPort ?? (await pickFreePort([port]));
+  const state: BrokerState = { port, controllerPort, clusterId: formatted ?? kept?.clusterId ?? randomClusterId() };
+  if (secure) {
+    const saslSsl = await pickFreePort([port, controllerPort]);
+    state.securePorts = { saslSsl, ssl: await pickFreePort([port, controllerPort, saslSsl]) };
+  }
   writeFileAtomic(layout.stateFile, JSON.stringify(state, null, 2) + '\n');
   return state;
 }
 
-/** `StorageTool format`, once: a formatted data dir (meta.properties present) keeps its topics. */
-export async function formatStorageOnce(java: string, layout: BrokerLayout, state: BrokerState, logger: Logger): Promise<void> {
+/**
+ * `StorageTool format`, once: a formatted data dir (meta.properties present) keeps its topics.
+ * `formatArgs`: extra arguments, e.g. the SCRAM users to create (`--add-scram`).
+ */
+export async function formatStorageOnce(java: string, layout: BrokerLayout, state: BrokerState, logger: Logger, formatArgs: string[] = []): Promise<void> {
   if (fs.existsSync(metaProperties(layout))) return;
   fs.mkdirSync(layout.dataDir, { recursive: true });
   logger.info('formatting Kafka storage', { dataDir: layout.dataDir, clusterId: state.clusterId });
-  const args = [...jvmBase(layout), 'kafka.tools.StorageTool', 'format', '-t', state.clusterId, '-c', layout.propsFile, '--ignore-formatted'];
+  const args = [...jvmBase(layout), 'kafka.tools.StorageTool', 'format', '-t', state.clusterId, '-c', layout.propsFile, '--ignore-formatted', ...formatArgs];
   await new Promise<void>((resolve, reject) => {
     execFile(java, args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (!err) return resolve();

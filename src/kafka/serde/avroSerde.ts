@@ -1,14 +1,17 @@
 import type { Type } from 'avsc';
 import { ConfigError, PoisonRecordError, errorMessage } from '../../runtime/errors';
 import { RECORD_TYPES, type RecordTypeMap, type RecordTypeName } from '../../records/types';
-import { ConfluentRegistry, LocalSchemaIds, type SchemaIdResolver, type SubjectNameStrategy } from './registry';
+import { ConfluentRegistry, LocalSchemaIds, subjectNameStrategy, type SchemaIdResolver, type SubjectNameStrategy } from './registry';
 import { loadSchemas } from './schemas';
 import { HEADER_SIZE, preview, unframe, writeHeader } from './wire';
 
 /** Avro values in the Confluent wire format, typed by the record types of src/records/types.ts. */
 export interface Serde {
-  /** Throws PoisonRecordError `encode.invalid` (naming the field paths) for a value the schema rejects. */
-  encode<T extends RecordTypeName>(type: T, value: RecordTypeMap[T]): Promise<Buffer>;
+  /**
+   * The value as written to `topic` (with a registry, the topic picks the subject: `<topic>-value` by
+   * default). Throws PoisonRecordError `encode.invalid` (naming the field paths) for a value the schema rejects.
+   */
+  encode<T extends RecordTypeName>(type: T, value: RecordTypeMap[T], topic: string): Promise<Buffer>;
   /**
    * Reads a record written with any schema id the resolver knows into the current schema of `type`
    * (Avro schema resolution: added fields get their defaults, removed ones are skipped). Throws
@@ -30,7 +33,7 @@ export interface SerdeOptions {
   schemaDir?: string;
   /** Use this id resolver instead of building one (tests; sharing one between serdes). */
   resolver?: SchemaIdResolver;
-  /** Registry subjects; default RecordNameStrategy (`humpback.Segment`). */
+  /** Registry subjects; default $SCHEMA_REGISTRY_SUBJECT_STRATEGY, else TopicNameStrategy (`<topic>-value`). */
   subjectNameStrategy?: SubjectNameStrategy;
   /** Environment for SCHEMA_REGISTRY_* (default process.env). */
   env?: NodeJS.ProcessEnv;
@@ -94,8 +97,8 @@ function encodeAfterHeader(type: Type, value: unknown): Buffer {
 }
 
 class AvroSerde implements Serde {
-  // Ids are resolved once per type (a registry round trip at most), then encode is synchronous work.
-  private readonly writerIds = new Map<RecordTypeName, number>();
+  // Ids are resolved once per type and topic (a registry round trip at most), then encode is synchronous work.
+  private readonly writerIds = new Map<string, number>();
   private readonly plans = new Map<RecordTypeName, Map<number, ReadPlan>>();
 
   constructor(
@@ -124,7 +127,7 @@ class AvroSerde implements Serde {
     return this.check(name, value, opts.noUndeclaredFields ?? false).map((i) => i.path);
   }
 
-  async encode<T extends RecordTypeName>(name: T, value: RecordTypeMap[T]): Promise<Buffer> {
+  async encode<T extends RecordTypeName>(name: T, value: RecordTypeMap[T], topic: string): Promise<Buffer> {
     const type = this.type(name);
     let out: Buffer;
     try {
@@ -140,10 +143,11 @@ class AvroSerde implements Serde {
         detail: invalid.map((i) => i.path).join(','),
       });
     }
-    let id = this.writerIds.get(name);
+    const key = `${name}\u0000${topic}`;
+    let id = this.writerIds.get(key);
     if (id === undefined) {
-      id = await this.resolver.idFor(type);
-      this.writerIds.set(name, id);
+      id = await this.resolver.idFor(type, topic);
+      this.writerIds.set(key, id);
     }
     return writeHeader(out, id);
   }
@@ -218,7 +222,7 @@ export async function createSerde(opts: SerdeOptions = {}): Promise<Serde> {
   const resolver =
     opts.resolver ??
     (url !== undefined && url !== ''
-      ? new ConfluentRegistry({ url, env, subjectNameStrategy: opts.subjectNameStrategy })
+      ? new ConfluentRegistry({ url, env, subjectNameStrategy: opts.subjectNameStrategy ?? subjectNameStrategy(env.SCHEMA_REGISTRY_SUBJECT_STRATEGY) })
       : new LocalSchemaIds(schemas.all));
   return new AvroSerde(types, resolver);
 }

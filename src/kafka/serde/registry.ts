@@ -5,8 +5,8 @@ import { MAX_SCHEMA_ID } from './wire';
 
 /** Maps writer schemas to the ids in the wire header and back. */
 export interface SchemaIdResolver {
-  /** Id to put in the header of records written with `type` (registers it if needed). */
-  idFor(type: Type): Promise<number>;
+  /** Id to put in the header of records written with `type` to `topic` (registers it if needed). */
+  idFor(type: Type, topic: string): Promise<number>;
   /**
    * Writer schema of an id read from a header; undefined when the id is unknown (the caller
    * dead-letters the record). May throw RetriableError when the lookup itself failed.
@@ -74,6 +74,7 @@ export class LocalSchemaIds implements SchemaIdResolver {
   }
 
   async idFor(type: Type): Promise<number> {
+    // One id per schema whatever the topic: there are no subjects without a registry.
     return this.register(type, type.name ?? type.typeName);
   }
 
@@ -86,25 +87,35 @@ export class LocalSchemaIds implements SchemaIdResolver {
 // Confluent Schema Registry client
 // ---------------------------------------------------------------------------------------------------
 
-/** Subject for a record's full name (Confluent's subject name strategies). */
-export type SubjectNameStrategy = (recordFullName: string) => string;
+/** The subject a record value is registered under (Confluent's subject name strategies). */
+export type SubjectNameStrategy = (topic: string, recordFullName: string) => string;
 
-/** `<fully.qualified.Name>`: one subject per record type, whatever topic it travels on (our default). */
-export const recordNameStrategy: SubjectNameStrategy = (name) => name;
-/** `<topic>-value`: Confluent's default; needs a serde per topic. */
-export const topicNameStrategy =
-  (topic: string): SubjectNameStrategy =>
-  () =>
-    `${topic}-value`;
-/** `<topic>-<fully.qualified.Name>`. */
-export const topicRecordNameStrategy =
-  (topic: string): SubjectNameStrategy =>
-  (name) =>
-    `${topic}-${name}`;
+export const SUBJECT_NAME_STRATEGIES = {
+  /** `<topic>-value`: Confluent's default, what tools that look a topic's schema up expect. */
+  TopicNameStrategy: (topic) => `${topic}-value`,
+  /** `<fully.qualified.Name>`: one subject per record type, whatever topic it travels on. */
+  RecordNameStrategy: (_topic, name) => name,
+  /** `<topic>-<fully.qualified.Name>`. */
+  TopicRecordNameStrategy: (topic, name) => `${topic}-${name}`,
+} satisfies Record<string, SubjectNameStrategy>;
+export type SubjectNameStrategyName = keyof typeof SUBJECT_NAME_STRATEGIES;
+
+/**
+ * The strategy named by SCHEMA_REGISTRY_SUBJECT_STRATEGY: a short name or Confluent's class name
+ * (`io.confluent.kafka.serializers.subject.RecordNameStrategy`); default TopicNameStrategy.
+ */
+export function subjectNameStrategy(value: string | undefined): SubjectNameStrategy {
+  if (value === undefined || value.trim() === '') return SUBJECT_NAME_STRATEGIES.TopicNameStrategy;
+  const short = value.trim().split('.').pop() ?? '';
+  const found = Object.entries(SUBJECT_NAME_STRATEGIES).find(([name]) => name === short);
+  if (found) return found[1];
+  throw new ConfigError(`SCHEMA_REGISTRY_SUBJECT_STRATEGY "${value}" is not a subject name strategy. Fix: use ${Object.keys(SUBJECT_NAME_STRATEGIES).join(', ')} (default TopicNameStrategy)`);
+}
 
 export interface ConfluentRegistryOptions {
   /** Base URL, e.g. `http://localhost:8081`; may carry `user:password@` (never logged). */
   url: string;
+  /** Default TopicNameStrategy (`<topic>-value`), as Confluent's serializers do. */
   subjectNameStrategy?: SubjectNameStrategy;
   /** Where SCHEMA_REGISTRY_USER / SCHEMA_REGISTRY_PASSWORD are read from (default process.env). */
   env?: NodeJS.ProcessEnv;
@@ -120,6 +131,9 @@ export interface ConfluentRegistryOptions {
 }
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
+/** Confluent error codes of a 404: no such subject, no such schema (under the subject, or id). */
+const SUBJECT_NOT_FOUND = 40401;
+const SCHEMA_NOT_FOUND = 40403;
 
 function field(body: unknown, key: string): unknown {
   return typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[key] : undefined;
@@ -128,6 +142,8 @@ function field(body: unknown, key: string): unknown {
 /**
  * Client of the Confluent Schema Registry REST API (the subset a serde needs), on Node's global fetch.
  * Both directions are cached for the life of the process: a schema id is immutable once assigned.
+ * A subject it creates gets compatibility BACKWARD (consumers with the new schema read old records),
+ * set explicitly: a registry whose global level is NONE (Apicurio's default) would take any change.
  */
 export class ConfluentRegistry implements SchemaIdResolver {
   /** Base URL without credentials: safe to put in messages. */
@@ -175,17 +191,17 @@ export class ConfluentRegistry implements SchemaIdResolver {
     url.search = '';
     url.hash = '';
     this.baseUrl = url.toString().replace(/\/+$/, '');
-    this.subjectOf = opts.subjectNameStrategy ?? recordNameStrategy;
+    this.subjectOf = opts.subjectNameStrategy ?? SUBJECT_NAME_STRATEGIES.TopicNameStrategy;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.unknownIdTtlMs = opts.unknownIdTtlMs ?? 30_000;
     this.now = opts.now ?? Date.now;
     this.fetchFn = opts.fetch ?? fetch;
   }
 
-  idFor(type: Type): Promise<number> {
+  idFor(type: Type, topic: string): Promise<number> {
     const name = type.name;
     if (name === undefined) return Promise.reject(new TypeError('only named types can be registered'));
-    const subject = this.subjectOf(name);
+    const subject = this.subjectOf(topic, name);
     const text = schemaText(type);
     const key = `${subject}\n${text}`;
     let pending = this.ids.get(key);
@@ -199,7 +215,10 @@ export class ConfluentRegistry implements SchemaIdResolver {
   }
 
   private async register(subject: string, text: string, type: Type): Promise<number> {
-    const body = await this.request('POST', `/subjects/${encodeURIComponent(subject)}/versions`, { schema: text });
+    const path = `/subjects/${encodeURIComponent(subject)}`;
+    const known = await this.request('POST', path, { schema: text }, [SUBJECT_NOT_FOUND, SCHEMA_NOT_FOUND]);
+    if (known.absent === SUBJECT_NOT_FOUND) await this.request('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility: 'BACKWARD' });
+    const body = known.absent === undefined ? known.body : (await this.request('POST', `${path}/versions`, { schema: text })).body;
     const id = field(body, 'id');
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_SCHEMA_ID) {
       throw new ConfigError(`schema registry ${this.baseUrl} answered a registration without a valid id`);
@@ -232,8 +251,9 @@ export class ConfluentRegistry implements SchemaIdResolver {
   }
 
   private async lookup(id: number): Promise<Type | undefined> {
-    const body = await this.request('GET', `/schemas/ids/${id}`, undefined, 40403);
-    if (body === undefined) return undefined;
+    const answer = await this.request('GET', `/schemas/ids/${id}`, undefined, [SCHEMA_NOT_FOUND]);
+    if (answer.absent !== undefined) return undefined;
+    const body = answer.body;
     const schemaType = field(body, 'schemaType');
     if (schemaType !== undefined && schemaType !== 'AVRO') {
       throw new PoisonRecordError('decode.incompatible-schema', `schema id ${id} is a ${String(schemaType)} schema, not Avro`);
@@ -256,10 +276,10 @@ export class ConfluentRegistry implements SchemaIdResolver {
 
   /**
    * One REST call. Network trouble, timeouts, 5xx, 408 and 429 -> RetriableError; other 4xx ->
-   * ConfigError with the server's message. `absentCode`: the Confluent error code (e.g. 40403) that
-   * means "not found" and yields undefined; any other 404 is a misconfigured URL, not a missing schema.
+   * ConfigError with the server's message. `absentCodes`: Confluent error codes (40401 subject, 40403
+   * schema) that mean "not found" and come back as `absent`; any other 404 is a misconfigured URL.
    */
-  private async request(method: 'GET' | 'POST', path: string, payload?: unknown, absentCode?: number): Promise<unknown> {
+  private async request(method: 'GET' | 'POST' | 'PUT', path: string, payload?: unknown, absentCodes: readonly number[] = []): Promise<{ body: unknown; absent?: number }> {
     const headers: Record<string, string> = { accept: CONTENT_TYPE };
     if (payload !== undefined) headers['content-type'] = CONTENT_TYPE;
     if (this.#authorization !== undefined) headers.authorization = this.#authorization;
@@ -288,7 +308,7 @@ export class ConfluentRegistry implements SchemaIdResolver {
     }
     if (res.ok) {
       if (body === undefined) throw new ConfigError(`${what} answered ${res.status} without JSON: is this a schema registry?`);
-      return body;
+      return { body };
     }
     const code = field(body, 'error_code');
     const message = field(body, 'message');
@@ -296,7 +316,7 @@ export class ConfluentRegistry implements SchemaIdResolver {
       typeof message === 'string'
         ? `${message}${typeof code === 'number' ? ` (error_code ${code})` : ''}`
         : text.slice(0, 200) || res.statusText;
-    if (res.status === 404 && absentCode !== undefined && code === absentCode) return undefined;
+    if (res.status === 404 && typeof code === 'number' && absentCodes.includes(code)) return { body, absent: code };
     if (res.status >= 500 || res.status === 408 || res.status === 429) {
       throw new RetriableError(`schema registry failed: ${what}: ${res.status} ${server}`);
     }
@@ -305,7 +325,9 @@ export class ConfluentRegistry implements SchemaIdResolver {
         ? ' (check SCHEMA_REGISTRY_USER/SCHEMA_REGISTRY_PASSWORD or the user info in SCHEMA_REGISTRY_URL)'
         : res.status === 404
           ? ' (is the URL a schema registry?)'
-          : '';
+          : res.status === 409
+            ? " (the subject's compatibility rule refuses this schema: evolve a schema by adding fields with defaults)"
+            : '';
     throw new ConfigError(`schema registry rejected ${what}: ${res.status} ${server}${hint}`);
   }
 }
