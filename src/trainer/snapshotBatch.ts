@@ -99,18 +99,8 @@ export function buildSnapshotContent(input: BatchInput): SnapshotContent {
       scorer_prompt_version: sortedUnique(written.map((r) => r.scorer_prompt_version)),
     },
     scoreHistogram: countBy(written.map((r) => String(r.score))),
-    expectedScore: meanOf(written.flatMap((r) => expectedScoreOf(r) ?? [])),
+    expectedScore: meanOf(written.flatMap((r) => (r.expected_score === null ? [] : [r.expected_score]))),
   };
-}
-
-/**
- * A record's expected_score (the mean of the scorer's score distribution), when its schema has the
- * optional field and the scorer set it: read defensively, records written before it lack it.
- */
-function expectedScoreOf(record: CuratedExampleRecord): number | undefined {
-  if (!('expected_score' in record)) return undefined;
-  const value = record.expected_score;
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 function countBy(keys: readonly string[]): Record<string, number> {

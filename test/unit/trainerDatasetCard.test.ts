@@ -19,12 +19,13 @@ const longOutput = `${'A long answer with ```code fences``` inside. '.repeat(12)
 
 function records(): BufferedRecord[] {
   const values = [
-    curatedExample(0, { score: 5, tier: 5, output: longOutput }),
-    curatedExample(1, { score: 5, tier: 5, scorer_model: 'scorer-b' }),
-    curatedExample(2, { score: 4, tier: 4 }),
-    // A record written with a schema that has the optional expected_score (the lead's addition): read if present.
-    { ...curatedExample(3, { score: 4, tier: 4 }), expected_score: 4.5 },
-    { ...curatedExample(4, { score: 5, tier: 5 }), expected_score: 4.9 },
+    // Scored in a mode with an integer score only (text): no expected score.
+    curatedExample(0, { score: 5, tier: 5, output: longOutput, expected_score: null }),
+    curatedExample(1, { score: 5, tier: 5, scorer_model: 'scorer-b', expected_score: null }),
+    curatedExample(2, { score: 4, tier: 4, expected_score: null }),
+    // Scored in a continuous mode (expected, fit, hybrid): the mean covers these only.
+    curatedExample(3, { score: 4, tier: 4, expected_score: 4.5 }),
+    curatedExample(4, { score: 5, tier: 5, expected_score: 4.9 }),
   ];
   return values.map((value, offset) => ({ topic: 'curated.tier5', partition: 0, offset, value }));
 }
