@@ -46,6 +46,12 @@ export const configSchema = z.object({
   maxInstructionChars: z.number().int().min(10).default(500),
   /** Share of the instruction's word 4-grams found in the segment above which it counts as copied. */
   maxCopiedShare: z.number().min(0).max(1).default(0.7),
+  /**
+   * The answer is the segment's body: its own heading line is the title it sits under, not part of
+   * the answer (on FAQ-like pages the heading is the question, and an answer that opens by repeating
+   * the question rates 1 by the rubric). true keeps the heading line in the answer, as the segment has it.
+   */
+  answerIncludesHeading: z.boolean().default(false),
   /** Self-alignment iteration (part of the candidate id: a new iteration writes new candidates). */
   iteration: z.number().int().min(1).default(1),
   llm: llmConfigSchema.prefault({}),
@@ -64,8 +70,8 @@ export interface BacktranslateDeps {
 }
 
 /** The prompt version recorded with (and keyed into) every candidate: the template plus, few-shot, the seed set it draws from. */
-export function candidatePromptVersion(config: Pick<BacktranslateConfig, 'mode' | 'k' | 'maxSeedChars'>, seeds: readonly SeedPair[]): string {
-  const template = backtranslatePromptVersion(config.mode, config.k);
+export function candidatePromptVersion(config: Pick<BacktranslateConfig, 'mode' | 'k' | 'maxSeedChars' | 'answerIncludesHeading'>, seeds: readonly SeedPair[]): string {
+  const template = config.answerIncludesHeading ? backtranslatePromptVersion(config.mode, config.k) : promptVersion(backtranslatePromptVersion(config.mode, config.k), 'answer: body');
   if (config.mode === 'finetuned') return template;
   const shown = seeds.filter((s) => s.output.length <= config.maxSeedChars).map((s) => `${s.instruction}\u0001${s.output}`);
   return promptVersion(template, ...shown);
@@ -77,7 +83,8 @@ export function backtranslateOperator(config: BacktranslateConfig, d: Backtransl
   const backtranslate = createBacktranslator(config, d.backend, d.seeds);
 
   async function write(segment: SegmentRecord, key: string): Promise<StageOutput<CandidateRecord>[]> {
-    const result = await backtranslate({ id: segment.segment_id, text: segment.text }, seedOf(key), d.signal);
+    const answer = config.answerIncludesHeading ? segment.text : segmentBody(segment);
+    const result = await backtranslate({ id: segment.segment_id, text: answer }, seedOf(key), d.signal);
     if (!result.ok) {
       d.countFiltered(result.reason);
       return [];
@@ -93,7 +100,7 @@ export function backtranslateOperator(config: BacktranslateConfig, d: Backtransl
       source_offset: segment.source_offset,
       source_line: segment.source_line,
       instruction: result.instruction,
-      output: segment.text,
+      output: answer,
       model,
       prompt_version: version,
       temperature: config.temperature,
@@ -105,6 +112,12 @@ export function backtranslateOperator(config: BacktranslateConfig, d: Backtransl
   }
 
   return d.once.operator((segment: SegmentRecord) => contentKey(segment.segment_id, model, version, config.iteration), write, d.countFiltered);
+}
+
+/** The segment's text without its leading heading line (the segmenter puts it first, then a blank line). */
+export function segmentBody(segment: Pick<SegmentRecord, 'heading' | 'text'>): string {
+  const head = `${segment.heading}\n\n`;
+  return segment.heading !== '' && segment.text.startsWith(head) ? segment.text.slice(head.length) : segment.text;
 }
 
 /** A relative seed file is looked up in the working directory, then in the project root (where the default lives). */

@@ -44,6 +44,27 @@ async function stage(options: Record<string, unknown> = {}) {
 }
 
 describe('backtranslate stage', () => {
+  it("the answer is the segment's body: the heading line the segmenter puts first is neither shown to the model nor kept in the answer", async () => {
+    const s = await stage();
+    try {
+      const headed = sampleSegment({ segment_id: contentKey('headed'), heading: 'Why do whales sing?', text: `Why do whales sing?\n\n${TEXT}` });
+      const outcome = await s.run(headed);
+      expect(outcome.ok && outcome.outputs[0].value.output).toBe(TEXT);
+      expect(lastUserTurn(server.requests[0].body)).not.toContain('Why do whales sing?');
+      expect(lastUserTurn(server.requests[0].body)).toContain(TEXT);
+    } finally {
+      s.stop();
+    }
+    const keep = await stage({ answerIncludesHeading: true });
+    try {
+      const outcome = await keep.run(sampleSegment({ segment_id: contentKey('kept'), heading: 'Why do whales sing?', text: `Why do whales sing?\n\n${TEXT}` }));
+      expect(outcome.ok && outcome.outputs[0].value.output).toBe(`Why do whales sing?\n\n${TEXT}`);
+      expect(outcome.ok && outcome.outputs[0].value.prompt_version).not.toBe(candidatePromptVersion(configSchema.parse({}), seeds)); // another answer, another version
+    } finally {
+      keep.stop();
+    }
+  });
+
   it('writes a candidate with model, prompt version, sampling, iteration and lineage; the paper sampling goes to the server', async () => {
     const s = await stage();
     try {
@@ -142,7 +163,7 @@ describe('backtranslate stage', () => {
     try {
       const outcome = await s.run(segment('ft'));
       expect(server.requests[0].body.messages).toEqual([{ role: 'user', content: TEXT }]);
-      expect(outcome.ok && outcome.outputs[0].value.prompt_version).toBe(backtranslatePromptVersion('finetuned', 0));
+      expect(outcome.ok && outcome.outputs[0].value.prompt_version).toBe(candidatePromptVersion(configSchema.parse({ mode: 'finetuned' }), []));
     } finally {
       s.stop();
     }
