@@ -1,5 +1,6 @@
 import type { CompressionTypes, Message, Producer, TopicMessages } from 'kafkajs';
 import { backoffDelay, sleep } from '../runtime/backoff';
+import { DEFAULT_RETRY_POLICY } from '../runtime/retryPolicy';
 import { PoisonRecordError, errorMessage } from '../runtime/errors';
 import type { Logger } from '../runtime/logger';
 
@@ -36,8 +37,8 @@ const DEFAULT_MAX_BATCH_BYTES = 900 * 1024;
 /**
  * Batches records from many concurrent callers into few produce requests (acks=all). One request
  * is in flight at a time, so order is kept and an idempotent producer stays valid; while it is in
- * flight, new records accumulate into the next batch. A failed request is retried with backoff
- * until it succeeds or the sink is closed: outputs are never dropped, and callers (who commit only
+ * flight, new records accumulate into the next batch. A failed request is retried with the retry
+ * policy's infrastructure backoff until it succeeds or the sink is closed: outputs are never dropped, and callers (who commit only
  * after their send resolved) never commit a record whose outputs were not acknowledged. Records the
  * broker refuses as too large are the one exception: that send is rejected with a PoisonRecordError
  * (`produce.too-large`) so the caller can dead-letter its input instead of retrying forever.
@@ -115,7 +116,7 @@ export class ProducerSink {
           return;
         }
         this.opts.logger.warn('produce failed; retrying', { attempt, error: errorMessage(err) });
-        await sleep(backoffDelay(attempt, { initialMs: 100, maxMs: 5000 }), this.abort.signal);
+        await sleep(backoffDelay(attempt, DEFAULT_RETRY_POLICY.infrastructure), this.abort.signal);
       }
     }
   }

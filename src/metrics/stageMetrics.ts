@@ -1,4 +1,4 @@
-import type { Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
 import { counterIn, gaugeIn, histogramIn } from './define';
 import { METRIC } from './names';
 
@@ -6,7 +6,7 @@ import { METRIC } from './names';
 export interface StageMetrics {
   /** Series at 0 from the start, so rate() and increase() count the first records and alerts see an idle stage. */
   init(input: string, outputs: readonly string[]): void;
-  consumed(topic: string): void;
+  consumed(topic: string, count: number): void;
   produced(topic: string, count: number): void;
   filtered(reason: string): void;
   deadLettered(reason: string): void;
@@ -17,6 +17,10 @@ export interface StageMetrics {
   consumerCrashed(): void;
 }
 
+/**
+ * Label values are bound once per stage (and topic, reason): the runner reports every record, and
+ * prom-client would otherwise hash the label set on each call.
+ */
 export function createStageMetrics(registry: Registry, stage: string): StageMetrics {
   const m = {
     consumed: counterIn(registry, METRIC.recordsConsumed),
@@ -30,21 +34,30 @@ export function createStageMetrics(registry: Registry, stage: string): StageMetr
     inFlight: gaugeIn(registry, METRIC.recordsInFlight),
     lastProgress: gaugeIn(registry, METRIC.lastProgress),
   };
+  const perTopic = new Map<string, { consumed: Counter.Internal; produced: Counter.Internal }>();
+  const ofTopic = (topic: string): { consumed: Counter.Internal; produced: Counter.Internal } => {
+    let c = perTopic.get(topic);
+    if (c === undefined) perTopic.set(topic, (c = { consumed: m.consumed.labels({ stage, topic }), produced: m.produced.labels({ stage, topic }) }));
+    return c;
+  };
+  const processing = m.processing.labels({ stage });
+  const endToEnd = m.endToEnd.labels({ stage });
+  const lastProgress = m.lastProgress.labels({ stage });
   return {
     init: (input, outputs) => {
       m.consumed.inc({ stage, topic: input }, 0);
       for (const topic of outputs) m.produced.inc({ stage, topic }, 0);
       m.inFlight.set({ stage }, 0);
     },
-    consumed: (topic) => m.consumed.inc({ stage, topic }),
-    produced: (topic, count) => m.produced.inc({ stage, topic }, count),
+    consumed: (topic, count) => ofTopic(topic).consumed.inc(count),
+    produced: (topic, count) => ofTopic(topic).produced.inc(count),
     filtered: (reason) => m.filtered.inc({ stage, reason }),
     deadLettered: (reason) => m.deadLettered.inc({ stage, reason }),
     retried: () => m.retries.inc({ stage }),
     finished: (startedMs, nowMs, ingestedAtMs) => {
-      m.processing.observe({ stage }, (nowMs - startedMs) / 1000);
-      m.lastProgress.set({ stage }, nowMs / 1000);
-      if (ingestedAtMs !== undefined) m.endToEnd.observe({ stage }, Math.max(0, nowMs - ingestedAtMs) / 1000);
+      processing.observe((nowMs - startedMs) / 1000);
+      lastProgress.set(nowMs / 1000);
+      if (ingestedAtMs !== undefined) endToEnd.observe(Math.max(0, nowMs - ingestedAtMs) / 1000);
     },
     setInFlight: (n) => m.inFlight.set({ stage }, n),
     consumerCrashed: () => m.crashes.inc({ stage }),

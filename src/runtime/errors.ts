@@ -1,7 +1,7 @@
 /**
  * One error hierarchy for the engine (after kafkajs' errors.js and BullMQ's named errors).
- * The class decides behaviour: a PoisonRecordError sends the record to `<stage>.dlq`,
- * a retriable error goes through bounded backoff, a ConfigError stops start-up with a fix.
+ * The class decides behaviour (src/runtime/retryPolicy.ts): a PoisonRecordError sends the record to
+ * `<stage>.dlq`, a retriable error goes through bounded backoff, a ConfigError stops with a fix.
  */
 export interface ErrorContext {
   stage?: string;
@@ -43,6 +43,9 @@ export class RetriableError extends HumpbackError {
     super(message, { retriable: true, ...opts });
   }
 }
+
+/** The broker or the schema registry could not be reached: retried until it passes, never charged to a record (retryPolicy.ts). */
+export class InfrastructureError extends RetriableError {}
 
 /** Bad configuration or environment: the message says what is wrong and how to fix it. */
 export class ConfigError extends HumpbackError {

@@ -1,24 +1,27 @@
-import { Partitioners, type CompressionTypes, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
+import { map, type Subscription } from 'rxjs';
+import { Partitioners, type CompressionTypes, type Kafka, type Producer } from 'kafkajs';
 import { ProducerSink, type OutgoingRecord } from '../kafka/producerSink';
 import type { StageMetrics } from '../metrics/stageMetrics';
-import { backoffDelay, sleep } from './backoff';
+import { sleep } from './backoff';
+import { awaitEach } from './awaitEach';
 import { ConfigError, PoisonRecordError, errorMessage } from './errors';
-import { KeyedSerializer } from './keyedSerializer';
-import type { Logger } from './logger';
-import { OffsetTracker } from './offsetTracker';
-import type { InputMessage } from './recordHandler';
+import { KafkaSource, type ConsumedRecord } from './kafkaSource';
 import { ingestedAt } from './lineage';
-import { Semaphore } from './semaphore';
+import type { Logger } from './logger';
+import { mergeMapByKey } from './mergeMapByKey';
+import type { Attempted } from './retryPolicy';
+import type { StageWork } from './stageWork';
 
 export interface KafkaStageRunnerOptions {
   stage: string;
   groupId: string;
   inputTopic: string;
   kafka: Kafka;
-  /** Per-record work: decode, process, encode (see recordHandler). Throws only for infrastructure failures. */
-  handle: (msg: InputMessage) => Promise<OutgoingRecord[]>;
-  /** The dead letter for an input whose outputs the broker refused for good (too large). */
-  deadLetter?: (msg: InputMessage, reason: string, message: string) => Promise<OutgoingRecord[]>;
+  /** The stage's typed part: decode, its projection, encode, dead letters (stageWork.ts). */
+  work: StageWork;
+  /** Records in the stage's work at once. */
+  concurrency: number;
+  /** Records fetched and not yet finished at most. */
   maxInFlight: number;
   /** Producer compression of the outputs (the client setting compression.type). */
   compression?: CompressionTypes;
@@ -28,220 +31,139 @@ export interface KafkaStageRunnerOptions {
   logger: Logger;
   metrics: StageMetrics;
   now?: () => number;
-  /** Aborted when the runner stops; share it with the record handler so retries stop too. */
+  /** Aborted when the runner stops: cuts the stage's calls and retry waits short. */
   abort?: AbortController;
-  /** Called after every group join, before records of the new assignment are dispatched. */
+  /** Called after every group join, before records of the new assignment are emitted. */
   onRebalance?: () => void;
 }
 
+interface Processed {
+  record: ConsumedRecord;
+  attempted: Attempted<OutgoingRecord[]>;
+}
+
 /**
- * Binds a stage to Kafka: consume, dispatch up to `maxInFlight` records (fetching stops while full,
- * so memory is flat whatever the backlog), produce outputs with acks=all, and commit each
- * partition's offset only past records whose outputs the broker acknowledged (at-least-once).
+ * A stage on Kafka, as one RxJS pipeline from consume to commit:
+ *
+ *   records (KafkaSource: fetching pauses while maxInFlight records are unfinished)
+ *     -> mergeMapByKey(work, concurrency)   decode, the stage's projection, encode, under the retry
+ *                                           policy; one record per key at a time, so key order holds
+ *     -> awaitEach(produce)                 its outputs, or its dead letter (failed for good, or outputs
+ *                                           the broker refused as too large); acks=all, idempotent
+ *     -> finish                             its offset joins the committable prefix (committed every second)
+ *
+ * The producer sink sends in the order records reach it, so two records of one key (processed one
+ * after the other) are written in that order. stop() stops fetching, lets the pipeline drain, commits.
  */
 export class KafkaStageRunner {
-  private consumer: Consumer | undefined;
+  private readonly source: KafkaSource;
   private producer: Producer | undefined;
   private sink: ProducerSink | undefined;
-  private readonly inFlight: Semaphore;
-  private readonly keyed = new KeyedSerializer();
-  private readonly tasks = new Set<Promise<void>>();
-  /** Trackers of the current group generation; replaced on every rebalance. */
-  private trackers = new Map<number, OffsetTracker>();
+  private subscription: Subscription | undefined;
+  /** Resolves when the pipeline ended: every emitted record finished (or the pipeline failed). */
+  private ended: Promise<void> = Promise.resolve();
   private commitTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private readonly abort: AbortController;
-  private crashes = 0;
-  private joined = false;
+  private readonly now: () => number;
   private lastProgressAt = 0;
   private fatalError: ConfigError | undefined;
   private readonly fatalListeners: Array<(err: ConfigError) => void> = [];
 
   constructor(private readonly o: KafkaStageRunnerOptions) {
-    this.inFlight = new Semaphore(o.maxInFlight);
     this.abort = o.abort ?? new AbortController();
+    this.now = o.now ?? Date.now;
+    this.source = new KafkaSource({
+      kafka: o.kafka,
+      groupId: o.groupId,
+      topic: o.inputTopic,
+      maxInFlight: o.maxInFlight,
+      fromBeginning: o.fromBeginning ?? true,
+      sessionTimeoutMs: o.sessionTimeoutMs ?? 30_000,
+      logger: o.logger,
+      metrics: o.metrics,
+      now: this.now,
+      onRebalance: o.onRebalance,
+    });
   }
 
   async start(): Promise<void> {
     // Java-compatible murmur2 partitioning: the same key lands where Kafka's own tools would put it.
     this.producer = this.o.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await this.producer.connect();
-    this.sink = new ProducerSink(this.producer, { logger: this.o.logger, compression: this.o.compression });
-    await this.startConsumer();
+    const sink = new ProducerSink(this.producer, { logger: this.o.logger, compression: this.o.compression });
+    this.sink = sink;
+    const keyOf = (r: ConsumedRecord): string => r.key?.toString('latin1') ?? `${r.partition}:${r.offset}`;
+    let end = (): void => undefined;
+    this.ended = new Promise((resolve) => (end = resolve));
+    this.subscription = this.source.records
+      .pipe(
+        mergeMapByKey(keyOf, (record) => this.o.work.attempt(record).pipe(map((attempted): Processed => ({ record, attempted }))), this.o.concurrency),
+        awaitEach((p) => this.produce(sink, p)),
+      )
+      .subscribe({
+        next: (record) => this.finish(record),
+        error: (err: unknown) => {
+          end();
+          this.fail(err instanceof ConfigError ? err : new ConfigError(`stage ${this.o.stage} failed: ${errorMessage(err)}`, { cause: err }));
+        },
+        complete: end,
+      });
+    await this.source.start();
     this.commitTimer = setInterval(() => void this.commit(), this.o.commitIntervalMs ?? 1000);
   }
 
-  private async startConsumer(): Promise<void> {
-    const consumer = this.o.kafka.consumer({
-      groupId: this.o.groupId,
-      sessionTimeout: this.o.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: 3000,
-      allowAutoTopicCreation: false,
-    });
-    this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      this.joined = true;
-      this.trackers = new Map();
-      this.o.onRebalance?.();
-      this.o.logger.info('joined group', { group: this.o.groupId, assignment: e.payload.memberAssignment });
-    });
-    consumer.on(consumer.events.CRASH, (e) => {
-      this.joined = false;
-      this.o.metrics.consumerCrashed();
-      this.o.logger.error('consumer crashed', { error: errorMessage(e.payload.error), kafkajsRestarts: e.payload.restart });
-      if (!e.payload.restart && !this.stopping) void this.restartConsumer();
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topic: this.o.inputTopic, fromBeginning: this.o.fromBeginning ?? true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 4,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
-  }
-
-  /** kafkajs gave up on the consumer: start a fresh one after a backoff, as long as we are running. */
-  private async restartConsumer(): Promise<void> {
-    this.crashes += 1;
-    const delay = backoffDelay(this.crashes, { initialMs: 500, maxMs: 30_000 });
-    this.o.logger.warn('restarting consumer', { inMs: delay });
-    await this.consumer?.disconnect().catch(() => undefined);
-    await sleep(delay, this.abort.signal);
-    if (this.stopping) return;
-    try {
-      await this.startConsumer();
-      this.crashes = 0;
-    } catch (err) {
-      this.o.logger.error('consumer restart failed', { error: errorMessage(err) });
-      void this.restartConsumer();
-    }
-  }
-
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const tracker = this.trackerFor(batch.partition);
-    let complete = true;
-    for (const message of batch.messages) {
-      if (!(await this.waitForSlot(heartbeat, () => isRunning() && !isStale()))) {
-        complete = false;
-        break;
-      }
-      tracker.add(message.offset);
-      this.o.metrics.consumed(batch.topic);
-      this.dispatch({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers }, tracker);
-      resolveOffset(message.offset);
-    }
-    // Control records (transaction markers) have offsets but no message: count them as seen.
-    if (complete && batch.messages.length > 0) tracker.seenUpTo(batch.lastOffset());
-    await heartbeat();
-  }
-
   /**
-   * Waits for an in-flight slot, heartbeating meanwhile; false if we must stop dispatching. The
-   * heartbeat goes before every record (kafkajs sends at most one per heartbeatInterval): it is how a
-   * rebalance reaches a member that never waits for a slot, and a batch that went on dispatching
-   * would keep every other member of the group waiting (new replicas would get no partitions).
+   * The record, once its outputs (or its dead letter) are acknowledged; outputs the broker refuses as
+   * too large make a dead letter. Only a closed sink fails a send (outputs are retried until
+   * acknowledged): then the record stays unfinished, undefined here.
    */
-  private async waitForSlot(heartbeat: () => Promise<void>, live: () => boolean): Promise<boolean> {
-    for (;;) {
-      if (this.stopping || !live()) return false;
-      try {
-        await heartbeat();
-      } catch (err) {
-        if (isRebalanceError(err)) throw err; // kafkajs rejoins; undispatched records are fetched again
-      }
-      if (await this.inFlight.acquireWithin(1000)) {
-        if (!this.stopping && live()) return true;
-        this.inFlight.release();
-        return false;
-      }
-    }
-  }
-
-  private trackerFor(partition: number): OffsetTracker {
-    let t = this.trackers.get(partition);
-    if (!t) this.trackers.set(partition, (t = new OffsetTracker()));
-    return t;
-  }
-
-  private dispatch(msg: InputMessage, tracker: OffsetTracker): void {
-    const started = (this.o.now ?? Date.now)();
-    this.o.metrics.setInFlight(this.inFlight.inUse);
-    const key = msg.key?.toString('latin1') ?? `${msg.partition}:${msg.offset}`;
-    const task = this.keyed
-      .run(key, () => this.handleUntilProduced(msg))
-      .then((produced) => {
-        if (produced) {
-          tracker.done(msg.offset);
-          this.lastProgressAt = (this.o.now ?? Date.now)();
-          this.o.metrics.finished(started, (this.o.now ?? Date.now)(), ingestedAt(msg.headers));
-        }
-      })
-      .finally(() => {
-        this.inFlight.release();
-        this.o.metrics.setInFlight(this.inFlight.inUse);
-        this.tasks.delete(task);
-      });
-    this.tasks.add(task);
-  }
-
-  /** Infrastructure failures (broker, registry) are retried until they pass or we stop; false if we stopped first. */
-  private async handleUntilProduced(msg: InputMessage): Promise<boolean> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        let outputs = await this.o.handle(msg);
-        try {
-          await this.sink!.send(outputs);
-        } catch (err) {
-          if (!(err instanceof PoisonRecordError) || !this.o.deadLetter) throw err;
-          outputs = await this.o.deadLetter(msg, err.reason, err.message);
-          await this.sink!.send(outputs);
-        }
-        for (const out of outputs) this.o.metrics.produced(out.topic, 1);
-        return true;
-      } catch (err) {
-        if (this.abort.signal.aborted) return false;
-        if (err instanceof ConfigError) {
-          this.fail(err);
-          return false;
-        }
-        this.o.logger.warn('record failed on infrastructure; retrying', { partition: msg.partition, offset: msg.offset, attempt, error: errorMessage(err) });
-        await sleep(backoffDelay(attempt), this.abort.signal);
-      }
-    }
-  }
-
-  /** Commits every partition's safe offset; failures (e.g. during a rebalance) are retried next tick. */
-  async commit(): Promise<void> {
-    const consumer = this.consumer;
-    if (!consumer) return;
-    const offsets = [...this.trackers].flatMap(([partition, t]) => {
-      const offset = t.committable();
-      return offset === undefined ? [] : [{ topic: this.o.inputTopic, partition, offset, tracker: t }];
-    });
-    if (offsets.length === 0) return;
+  private async produce(sink: ProducerSink, { record, attempted: a }: Processed): Promise<ConsumedRecord | undefined> {
+    const { work } = this.o;
+    let sent: OutgoingRecord[] = [];
     try {
-      await consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })));
-      offsets.forEach(({ offset, tracker }) => tracker.markCommitted(offset));
-    } catch (err) {
-      this.o.logger.debug('commit failed; will retry', { error: errorMessage(err) });
+      sent = a.ok ? a.value : await work.deadLetter(record, a);
+      try {
+        await sink.send(sent);
+      } catch (err) {
+        if (!(err instanceof PoisonRecordError)) throw err;
+        sent = await work.deadLetter(record, { reason: err.reason, message: err.message, attempts: 1 });
+        await sink.send(sent);
+      }
+    } catch {
+      return undefined;
     }
+    for (const out of sent) this.o.metrics.produced(out.topic, 1);
+    return record;
   }
 
-  /** Graceful stop: stop fetching, finish in-flight records, commit, leave the group. */
+  private finish(record: ConsumedRecord): void {
+    record.finish();
+    this.lastProgressAt = this.now();
+    this.o.metrics.finished(record.fetchedAt, this.lastProgressAt, ingestedAt(record.headers));
+  }
+
+  /** Commits every partition's offset past its finished prefix. */
+  async commit(): Promise<void> {
+    this.o.metrics.setInFlight(this.source.inFlightCount);
+    await this.source.commit();
+  }
+
+  /** Graceful stop: stop fetching, let in-flight records finish, commit, leave the group. */
   async stop(drainTimeoutMs = 30_000): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.commitTimer);
-    this.consumer?.pause([{ topic: this.o.inputTopic }]);
+    this.source.stopFetching();
     const timeout = new AbortController();
-    const drained = Promise.allSettled([...this.tasks]).then(() => true);
-    const inTime = await Promise.race([drained, sleep(drainTimeoutMs, timeout.signal).then(() => false)]);
+    const inTime = await Promise.race([this.ended.then(() => true), sleep(drainTimeoutMs, timeout.signal).then(() => false)]);
     timeout.abort(); // do not keep the process alive for the rest of the deadline
-    if (!inTime) this.o.logger.warn('drain timed out; unfinished records will be reprocessed', { inFlight: this.tasks.size });
+    if (!inTime) this.o.logger.warn('drain timed out; unfinished records will be reprocessed', { inFlight: this.source.inFlightCount });
+    // Unfinished records (a drain timeout, a fatal error) are left uncommitted for the next owner.
     this.abort.abort();
+    this.subscription?.unsubscribe();
     await this.commit();
-    await this.consumer?.disconnect().catch((err) => this.o.logger.warn('consumer disconnect failed', { error: errorMessage(err) }));
+    await this.source.close();
     await this.sink?.close();
     await this.producer?.disconnect().catch(() => undefined);
   }
@@ -262,17 +184,11 @@ export class KafkaStageRunner {
   /** What health checks need: in the group, not stopped, and when a record last finished (0: never). */
   get status(): { stage: string; groupId: string; input: string; joined: boolean; stopped: boolean; inFlight: number; lastProgressAt: number; sessionTimeoutMs: number } {
     const { stage, groupId, inputTopic: input } = this.o;
-    return { stage, groupId, input, joined: this.joined, stopped: this.stopping, inFlight: this.tasks.size, lastProgressAt: this.lastProgressAt, sessionTimeoutMs: this.o.sessionTimeoutMs ?? 30_000 };
+    return { stage, groupId, input, joined: this.source.joined, stopped: this.stopping, inFlight: this.source.inFlightCount, lastProgressAt: this.lastProgressAt, sessionTimeoutMs: this.o.sessionTimeoutMs ?? 30_000 };
   }
 
-  /** Records dispatched and not yet finished, across partitions. */
+  /** Records fetched and not yet finished, across partitions. */
   get inFlightCount(): number {
-    return this.tasks.size;
+    return this.source.inFlightCount;
   }
-}
-
-/** kafkajs errors that mean "rejoin the group" (its own isRebalancing, plus a forgotten member). */
-function isRebalanceError(err: unknown): boolean {
-  const type = (err as { type?: unknown } | null)?.type;
-  return type === 'REBALANCE_IN_PROGRESS' || type === 'NOT_COORDINATOR_FOR_GROUP' || type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID';
 }

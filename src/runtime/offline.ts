@@ -1,8 +1,8 @@
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { OperatorFunction } from 'rxjs';
-import type { StageOutput } from '../stages/stage';
-import { processRecord } from './processRecord';
+import { lastValueFrom } from 'rxjs';
+import type { Projection } from '../stages/stage';
+import { attempt, type RetryPolicy } from './retryPolicy';
 
 export interface OfflineInput {
   /** Name used in messages: a file path, or `-` for stdin. */
@@ -17,11 +17,13 @@ export interface OfflineSummary {
   failedByReason: Record<string, number>;
 }
 
+/** A parsed line checked against the stage's input type: the record, or what is wrong with it. */
+export type Checked<In> = { ok: true; value: In } | { ok: false; problems: string[] };
+
 export interface OfflineOptions<In, Out> {
-  operator: OperatorFunction<In, StageOutput<Out>>;
-  /** Checks a parsed line against the input record type; returns the problems (empty when valid). */
-  validate: (value: unknown) => string[];
-  retries: number;
+  project: Projection<In, Out>;
+  check: (value: unknown) => Checked<In>;
+  policy: RetryPolicy;
   concurrency: number;
   out: Writable;
   /** One line per bad input, naming the file and line. */
@@ -29,8 +31,8 @@ export interface OfflineOptions<In, Out> {
 }
 
 /**
- * Runs a stage operator over JSON lines (one input record per line) and writes output records as
- * JSON lines: the same operator as in Kafka mode, only the source and sink differ. Bad lines are
+ * Runs a stage's projection over JSON lines (one input record per line) and writes output records as
+ * JSON lines: the same projection and retry policy as in Kafka mode, only the source and sink differ. Bad lines are
  * reported with file and line number and skipped; the other lines are processed. Output order
  * follows input order even though up to `concurrency` records are processed at once.
  */
@@ -69,10 +71,11 @@ export async function runOffline<In, Out>(inputs: OfflineInput[], o: OfflineOpti
       } catch (err) {
         return { error: ['input.malformed-json', (err as Error).message] as const };
       }
-      const problems = o.validate(value);
-      if (problems.length > 0) return { error: ['input.invalid-record', problems.join('; ')] as const };
-      const outcome = await processRecord(o.operator, value as In, { retries: o.retries });
-      return outcome.ok ? { outputs: outcome.outputs } : { error: [outcome.reason, outcome.message] as const };
+      const checked = o.check(value);
+      if (!checked.ok) return { error: ['input.invalid-record', checked.problems.join('; ')] as const };
+      const input = checked.value;
+      const outcome = await lastValueFrom(attempt(async () => o.project(input), o.policy));
+      return outcome.ok ? { outputs: outcome.value } : { error: [outcome.reason, outcome.message] as const };
     })();
     return Promise.all([result, previous]).then(([r]) => {
       if ('error' in r && r.error) return fail(where, r.error[0], r.error[1]);

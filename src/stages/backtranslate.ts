@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import type { LlmBackend } from '../llm/backend';
 import { backtranslatePromptVersion } from '../llm/backtranslatePrompt';
@@ -15,11 +14,11 @@ import { METRIC } from '../metrics/names';
 import { contentKey } from './contentKey';
 import { modelIdOf, openBackend, seedOf } from './llmStage';
 import { paidOnceFor, type PaidOnce } from './paidOnce';
-import type { StageDefinition, StageOutput } from './stage';
+import type { Projection, StageDefinition, StageOutput } from './stage';
 
 /**
  * Self-augmentation (humpback.Segment -> humpback.Candidate, segments -> candidates): the backward
- * model M_yx writes the instruction each segment answers (METHOD.md). Few-shot mode emulates M_yx
+ * model M_yx writes the instruction each segment answers (docs/method.md). Few-shot mode emulates M_yx
  * with k seed pairs flipped (chosen deterministically per segment); finetuned mode sends the segment
  * alone to a backward model. An unusable instruction (empty, overlong, copied, cut off) is a normal
  * outcome: filtered and counted by reason, not dead-lettered.
@@ -77,7 +76,7 @@ export function candidatePromptVersion(config: Pick<BacktranslateConfig, 'mode' 
   return promptVersion(template, ...shown);
 }
 
-export function backtranslateOperator(config: BacktranslateConfig, d: BacktranslateDeps): OperatorFunction<SegmentRecord, StageOutput<CandidateRecord>> {
+export function backtranslateProjection(config: BacktranslateConfig, d: BacktranslateDeps): Projection<SegmentRecord, CandidateRecord> {
   const version = candidatePromptVersion(config, d.seeds);
   const model = modelIdOf(d.backend.id);
   const backtranslate = createBacktranslator(config, d.backend, d.seeds);
@@ -111,7 +110,7 @@ export function backtranslateOperator(config: BacktranslateConfig, d: Backtransl
     return [{ key, value }];
   }
 
-  return d.once.operator((segment: SegmentRecord) => contentKey(segment.segment_id, model, version, config.iteration), write, d.countFiltered);
+  return d.once.projection((segment: SegmentRecord) => contentKey(segment.segment_id, model, version, config.iteration), write, d.countFiltered);
 }
 
 /** The segment's text without its leading heading line (the segmenter puts it first, then a blank line). */
@@ -126,9 +125,10 @@ export function resolveSeedFile(file: string): string {
   return path.join(projectRoot(), file);
 }
 
-export const backtranslateStage: StageDefinition<typeof configSchema.shape, SegmentRecord, CandidateRecord> = {
+export const backtranslateStage: StageDefinition<typeof configSchema.shape, 'humpback.Segment', 'humpback.Candidate'> = {
   type: 'backtranslate',
-  description: 'Self-augmentation: the backward model writes the instruction each segment answers (METHOD.md).',
+  description: 'Self-augmentation: the backward model writes the instruction each segment answers (docs/method.md).',
+  meta: { category: 'generate', callsLlm: true, scaling: { bound: 'wait', autoscale: true } },
   configSchema,
   recordTypes: () => ({ input: 'humpback.Segment', output: 'humpback.Candidate' }),
   create: async (config, ctx) => {
@@ -138,6 +138,6 @@ export const backtranslateStage: StageDefinition<typeof configSchema.shape, Segm
     const { backend, signal } = await openBackend(config.llm, ctx);
     const repaired = counterIn(ctx.registry, METRIC.llmOutputRepaired);
     const countRepaired = (reason: string): void => repaired.inc({ stage: ctx.stage, reason });
-    return backtranslateOperator(config, { backend, seeds, once, now: ctx.now, countFiltered: ctx.countFiltered, countRepaired, signal });
+    return backtranslateProjection(config, { backend, seeds, once, now: ctx.now, countFiltered: ctx.countFiltered, countRepaired, signal });
   },
 };

@@ -1,9 +1,8 @@
-import { from, mergeMap, type OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import type { SegmentRecord } from '../records/types';
 import { fnv1a32 } from '../text/normalize';
 import { InMemorySeenStore, KafkaSeenStore, type SeenStore } from './seenStore';
-import type { StageDefinition, StageOutput } from './stage';
+import type { Projection, StageDefinition, StageOutput } from './stage';
 
 /**
  * Exact dedup across restarts and replicas (humpback.Segment -> humpback.Segment, segments.raw ->
@@ -52,33 +51,31 @@ export interface DedupOptions {
 }
 
 /** The pure part: one segment in, the segment (and its claim) out, or nothing for a duplicate. */
-export function dedupOperator(o: DedupOptions): OperatorFunction<SegmentRecord, StageOutput<SegmentRecord>> {
-  return mergeMap((segment: SegmentRecord) =>
-    from(
-      (async (): Promise<StageOutput<SegmentRecord>[]> => {
-        const result = await o.store.claim(segment.segment_id, claimantOf(segment));
-        if (result === 'taken') {
-          o.countFiltered('duplicate');
-          return [];
-        }
-        const out: StageOutput<SegmentRecord>[] = [{ key: segment.segment_id, value: segment }];
-        // Output first, claim second in the same acknowledged batch (see the crash windows above).
-        if (o.seenTopic !== undefined) out.push({ key: segment.segment_id, value: segment, topic: o.seenTopic });
-        return out;
-      })(),
-    ).pipe(mergeMap((outputs) => from(outputs))),
-  );
+export function dedupProjection(o: DedupOptions): Projection<SegmentRecord, SegmentRecord> {
+  return async (segment) => {
+    const result = await o.store.claim(segment.segment_id, claimantOf(segment));
+    if (result === 'taken') {
+      o.countFiltered('duplicate');
+      return [];
+    }
+    const out: StageOutput<SegmentRecord>[] = [{ key: segment.segment_id, value: segment }];
+    // Output first, claim second in the same acknowledged batch (see the crash windows above).
+    if (o.seenTopic !== undefined) out.push({ key: segment.segment_id, value: segment, topic: o.seenTopic });
+    return out;
+  };
 }
 
-export const dedupStage: StageDefinition<typeof configSchema.shape, SegmentRecord, SegmentRecord> = {
+export const dedupStage: StageDefinition<typeof configSchema.shape, 'humpback.Segment', 'humpback.Segment'> = {
   type: 'dedup',
   description: 'Drops segments whose text (normalised) was already emitted, across restarts and replicas.',
+  // The seen ids of its partitions live in memory (reloaded from seenTopic after every rebalance).
+  meta: { category: 'prepare', callsLlm: false, scaling: { bound: 'wait', autoscale: false } },
   configSchema,
   recordTypes: () => ({ input: 'humpback.Segment', output: 'humpback.Segment' }),
   extraOutputTopics: (config) => [config.seenTopic],
   create: async (config, ctx) => {
     const kafka = ctx.kafka;
-    if (kafka === undefined) return dedupOperator({ store: new InMemorySeenStore(), countFiltered: ctx.countFiltered });
+    if (kafka === undefined) return dedupProjection({ store: new InMemorySeenStore(), countFiltered: ctx.countFiltered });
     const store = new KafkaSeenStore({
       kafka: kafka.kafka,
       topic: config.seenTopic,
@@ -90,6 +87,6 @@ export const dedupStage: StageDefinition<typeof configSchema.shape, SegmentRecor
     await store.catchUp();
     ctx.onRebalance(() => store.markStale());
     ctx.signal.addEventListener('abort', () => store.close(), { once: true });
-    return dedupOperator({ store, seenTopic: config.seenTopic, countFiltered: ctx.countFiltered });
+    return dedupProjection({ store, seenTopic: config.seenTopic, countFiltered: ctx.countFiltered });
   },
 };

@@ -1,5 +1,4 @@
-import { from, mergeMap, type OperatorFunction } from 'rxjs';
-import type { StageContext, StageOutput } from './stage';
+import type { Outputs, Projection, StageContext, StageOutput } from './stage';
 import { KeySet, TopicKeySet } from './topicKeySet';
 
 /**
@@ -9,7 +8,7 @@ import { KeySet, TopicKeySet } from './topicKeySet';
  *     rebalance): the work was done and acknowledged by the broker: emit nothing (`already-done`);
  *   - in a memo of outputs this process computed recently: emit them again, without a call. The
  *     key is NOT added to the produced set when its output is emitted, because emitted is not yet
- *     acknowledged: if the send fails the runner runs the operator again, and a key counted as
+ *     acknowledged: if the send fails the runner runs the stage again, and a key counted as
  *     produced then would drop the output for good. Re-emitting the memo costs nothing and a
  *     duplicate carries the same key and value.
  * Offline (no broker) an emitted output is final, so its key joins the set at once.
@@ -60,25 +59,17 @@ export class PaidOnce<Out> {
   }
 
   /**
-   * The LLM stages' operator: each input's output key is known before the call; an input whose
+   * The LLM stages' projection: each input's output key is known before the call; an input whose
    * output was already produced emits nothing and counts as `already-done`.
    */
-  operator<In>(
-    keyOf: (input: In) => string,
-    work: (input: In, key: string) => Promise<StageOutput<Out>[]>,
-    countFiltered: (reason: string) => void,
-  ): OperatorFunction<In, StageOutput<Out>> {
-    return mergeMap((input: In) =>
-      from(
-        (async (): Promise<StageOutput<Out>[]> => {
-          const key = keyOf(input);
-          const result = await this.run(key, () => work(input, key));
-          if (result.kind === 'outputs') return result.outputs;
-          countFiltered('already-done');
-          return [];
-        })(),
-      ).pipe(mergeMap((outputs) => from(outputs))),
-    );
+  projection<In>(keyOf: (input: In) => string, work: (input: In, key: string) => Promise<StageOutput<Out>[]>, countFiltered: (reason: string) => void): Projection<In, Out> {
+    return async (input): Promise<Outputs<Out>> => {
+      const key = keyOf(input);
+      const result = await this.run(key, () => work(input, key));
+      if (result.kind === 'outputs') return result.outputs;
+      countFiltered('already-done');
+      return [];
+    };
   }
 
   private remember(key: string, outputs: Promise<StageOutput<Out>[]>): void {

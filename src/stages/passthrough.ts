@@ -1,7 +1,6 @@
-import { map } from 'rxjs';
 import { z } from 'zod';
 import { RECORD_TYPES, type RecordTypeMap, type RecordTypeName } from '../records/types';
-import type { StageDefinition } from './stage';
+import type { Projection, StageDefinition } from './stage';
 
 const RECORD_NAMES = Object.values(RECORD_TYPES) as [RecordTypeName, ...RecordTypeName[]];
 
@@ -11,29 +10,31 @@ export const configSchema = z.object({
 });
 export type PassthroughConfig = z.infer<typeof configSchema>;
 
-type AnyRecord = RecordTypeMap[RecordTypeName];
-
-/** The primary key field of each record type: outputs keep the input's key. */
-const KEY_FIELD: { [K in RecordTypeName]: keyof RecordTypeMap[K] } = {
-  'humpback.Document': 'doc_id',
-  'humpback.Segment': 'segment_id',
-  'humpback.Candidate': 'candidate_id',
-  'humpback.ScoredCandidate': 'scored_id',
-  'humpback.CuratedExample': 'example_id',
-  'humpback.DeadLetter': 'stage',
+/** The primary key of each record type: outputs keep the input's key. */
+const KEY_OF: { [K in RecordTypeName]: (record: RecordTypeMap[K]) => string } = {
+  'humpback.Document': (r) => r.doc_id,
+  'humpback.Segment': (r) => r.segment_id,
+  'humpback.Candidate': (r) => r.candidate_id,
+  'humpback.ScoredCandidate': (r) => r.scored_id,
+  'humpback.CuratedExample': (r) => r.example_id,
+  'humpback.DeadLetter': (r) => r.stage,
 };
+
+/** Each record of type `type` out unchanged, keyed by its id. */
+export function copyOf<K extends RecordTypeName>(type: K): Projection<RecordTypeMap[K], RecordTypeMap[K]> {
+  const keyOf: (record: RecordTypeMap[K]) => string = KEY_OF[type];
+  return (value) => [{ key: keyOf(value), value }];
+}
 
 /**
  * Copies each record unchanged to the output topic. It exists to prove the runtime (ordering,
- * dead letters, crash recovery) independently of any real stage logic.
+ * dead letters, crash recovery, its overhead in bench/pipelineOverhead.ts) apart from any stage logic.
  */
-export const passthroughStage: StageDefinition<typeof configSchema.shape, AnyRecord, AnyRecord> = {
+export const passthroughStage: StageDefinition<typeof configSchema.shape, RecordTypeName, RecordTypeName> = {
   type: 'passthrough',
   description: 'Copies records unchanged (proves the runtime).',
+  meta: { category: 'test', callsLlm: false, scaling: { bound: 'wait', autoscale: false } },
   configSchema,
   recordTypes: (config) => ({ input: config.record, output: config.record }),
-  create: (config) => {
-    const keyField = KEY_FIELD[config.record] as string;
-    return map((value: AnyRecord) => ({ key: String((value as unknown as Record<string, unknown>)[keyField]), value }));
-  },
+  create: (config) => copyOf(config.record),
 };

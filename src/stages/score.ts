@@ -1,4 +1,3 @@
-import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import type { LlmBackend } from '../llm/backend';
 import { llmConfigSchema } from '../llm/createBackend';
@@ -12,7 +11,7 @@ import type { CandidateRecord, ScoredCandidateRecord } from '../records/types';
 import { contentKey } from './contentKey';
 import { modelIdOf, openBackend, seedOf } from './llmStage';
 import { paidOnceFor, type PaidOnce } from './paidOnce';
-import type { StageDefinition, StageOutput } from './stage';
+import type { Projection, StageDefinition, StageOutput } from './stage';
 
 /**
  * Self-curation (humpback.Candidate -> humpback.ScoredCandidate, candidates -> scored): the scorer
@@ -74,7 +73,7 @@ export function scorerFor(config: ScoreConfig, backend: LlmBackend, hooks: Score
   return createScorer({ ...config, mode }, backend, modelOfBackend(backend.id)?.scoring.fit, hooks);
 }
 
-export function scoreOperator(config: ScoreConfig, d: ScoreDeps): OperatorFunction<CandidateRecord, StageOutput<ScoredCandidateRecord>> {
+export function scoreProjection(config: ScoreConfig, d: ScoreDeps): Projection<CandidateRecord, ScoredCandidateRecord> {
   const model = modelIdOf(d.backend.id);
   const scorer = scorerFor(config, d.backend, { onParseFailure: d.onParseFailure, onRepair: d.onRepair });
 
@@ -106,12 +105,13 @@ export function scoreOperator(config: ScoreConfig, d: ScoreDeps): OperatorFuncti
     return [{ key, value }];
   }
 
-  return d.once.operator((c: CandidateRecord) => contentKey(c.candidate_id, model, scorer.promptVersion, config.iteration), rate, d.countFiltered);
+  return d.once.projection((c: CandidateRecord) => contentKey(c.candidate_id, model, scorer.promptVersion, config.iteration), rate, d.countFiltered);
 }
 
-export const scoreStage: StageDefinition<typeof configSchema.shape, CandidateRecord, ScoredCandidateRecord> = {
+export const scoreStage: StageDefinition<typeof configSchema.shape, 'humpback.Candidate', 'humpback.ScoredCandidate'> = {
   type: 'score',
   description: "Self-curation: the scorer rates each pair on the paper's 5-point scale (text, constrained, expected, fit or hybrid mode).",
+  meta: { category: 'curate', callsLlm: true, scaling: { bound: 'wait', autoscale: true } },
   configSchema,
   recordTypes: () => ({ input: 'humpback.Candidate', output: 'humpback.ScoredCandidate' }),
   create: async (config, ctx) => {
@@ -124,7 +124,7 @@ export const scoreStage: StageDefinition<typeof configSchema.shape, CandidateRec
     const failures = counterIn(ctx.registry, METRIC.scoreParseFailures);
     const repaired = counterIn(ctx.registry, METRIC.llmOutputRepaired);
     const labels = { stage: ctx.stage, scorer_model: modelIdOf(backend.id), prompt_version: scorerFor(config, backend).promptVersion };
-    const op = scoreOperator(config, {
+    const project = scoreProjection(config, {
       backend,
       once,
       now: ctx.now,
@@ -135,6 +135,6 @@ export const scoreStage: StageDefinition<typeof configSchema.shape, CandidateRec
       onRepair: (reason) => repaired.inc({ stage: ctx.stage, reason }),
     });
     ctx.logger.info('scoring', { mode, scorer: modelIdOf(backend.id) });
-    return op;
+    return project;
   },
 };

@@ -1,6 +1,5 @@
-import { from, mergeMap } from 'rxjs';
 import { z } from 'zod';
-import type { DocumentRecord, SegmentRecord } from '../records/types';
+import type { SegmentRecord } from '../records/types';
 import { DEFAULT_CAPITAL_BOUNDS, DEFAULT_NAVIGATION_HEADINGS, DEFAULT_REPEAT } from '../text/filters';
 import { toLanguageCode } from '../text/language';
 import { DEFAULT_MINHASH } from '../text/minhash';
@@ -12,7 +11,7 @@ import type { StageDefinition, StageOutput } from './stage';
  * by content type, cut at headings (src/text/segmenter.ts), filter (src/text/filters.ts), and key
  * each surviving segment by its id, the sha256 of its normalised text (src/text/normalize.ts), so
  * equal texts meet in one partition of segments.raw where the dedup stage drops repeats.
- * Every rule is an option; defaults are the paper's (METHOD.md) or, where it is silent, ours.
+ * Every rule is an option; defaults are the paper's (docs/method.md) or, where it is silent, ours.
  */
 const share = z.number().min(0).max(1);
 export const configSchema = z
@@ -56,41 +55,40 @@ export const configSchema = z
   });
 export type SegmentConfig = z.infer<typeof configSchema>;
 
-export const segmentStage: StageDefinition<typeof configSchema.shape, DocumentRecord, SegmentRecord> = {
+export const segmentStage: StageDefinition<typeof configSchema.shape, 'humpback.Document', 'humpback.Segment'> = {
   type: 'segment',
-  description: 'Cuts documents into self-contained segments at headings and filters them (METHOD.md).',
+  description: 'Cuts documents into self-contained segments at headings and filters them (docs/method.md).',
+  meta: { category: 'prepare', callsLlm: false, scaling: { bound: 'cpu', autoscale: false } },
   configSchema,
   recordTypes: () => ({ input: 'humpback.Document', output: 'humpback.Segment' }),
   create: (config, ctx) => {
     // The topology merges the options without the object-level refinements: check them here, at build time.
     const checked = configSchema.parse(config);
     const segmenter = createSegmenter(checked);
-    return mergeMap((doc: DocumentRecord) => {
+    return (doc) => {
       const createdAt = ctx.now();
       const { kept, dropped } = segmenter(structureDocument(doc));
       for (const d of dropped) ctx.countFiltered(d.reason);
-      return from(
-        kept.map(
-          (s): StageOutput<SegmentRecord> => ({
-            key: s.id,
-            value: {
-              segment_id: s.id,
-              doc_id: doc.doc_id,
-              segment_index: s.candidate.index,
-              url: doc.url,
-              source_file: doc.source_file,
-              source_offset: doc.source_offset,
-              source_line: doc.source_line,
-              heading: s.candidate.heading,
-              heading_path: s.candidate.headingPath,
-              text: s.candidate.text,
-              char_count: s.charCount,
-              language: s.language,
-              created_at: createdAt,
-            },
-          }),
-        ),
+      return kept.map(
+        (s): StageOutput<SegmentRecord> => ({
+          key: s.id,
+          value: {
+            segment_id: s.id,
+            doc_id: doc.doc_id,
+            segment_index: s.candidate.index,
+            url: doc.url,
+            source_file: doc.source_file,
+            source_offset: doc.source_offset,
+            source_line: doc.source_line,
+            heading: s.candidate.heading,
+            heading_path: s.candidate.headingPath,
+            text: s.candidate.text,
+            char_count: s.charCount,
+            language: s.language,
+            created_at: createdAt,
+          },
+        }),
       );
-    });
+    };
   },
 };

@@ -1,10 +1,9 @@
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
-import type { OperatorFunction } from 'rxjs';
-import type { Serde } from '../kafka/serde/avroSerde';
 import type { z } from 'zod';
+import type { Serde } from '../kafka/serde/avroSerde';
+import type { RecordTypeMap, RecordTypeName } from '../records/types';
 import type { Logger } from '../runtime/logger';
-import type { RecordTypeName } from '../records/types';
 
 /** What a stage's factory gets besides its config: injected, never global (DESIGN: inject time, clients, metrics). */
 export interface StageContext {
@@ -37,22 +36,54 @@ export interface StageOutput<Out> {
   topic?: string;
 }
 
+/** The outputs of one input record: none (filtered), one, or several (fan-out). */
+export type Outputs<Out> = readonly StageOutput<Out>[];
+
 /**
- * A stage: a zod config schema plus a factory of a pure RxJS operator.
- * The runtime applies the operator to ONE input record at a time (`of(record).pipe(op)`), so it can
- * track when each record is finished (0 outputs = filtered, N = fan-out) and commit offsets in order.
- * State shared across records (dedup sets, clients) therefore lives in the factory's closure.
+ * The stage contract: one input record in, all of its outputs out, at once or as a Promise.
+ * The runtime maps the input stream through it like RxJS `mergeMap(project, concurrency)`, except
+ * that records with the same key go one at a time, in order, and every call runs under the retry
+ * policy (src/runtime/retryPolicy.ts). An input is committed once the broker acknowledged all of its
+ * outputs (none, for a filtered one). Work spanning records (batching model calls, shared state)
+ * lives in the factory's closure: `batched()` (src/runtime/batched.ts) groups calls with bufferTime.
  */
-export interface StageDefinition<Shape extends z.ZodRawShape, In, Out> {
+export type Projection<In, Out> = (input: In) => Outputs<Out> | Promise<Outputs<Out>>;
+
+/**
+ * What the engine derives from a stage type besides running it: the demo's phases, the Kubernetes
+ * Deployments and KEDA objects, the compose services (src/deploy), the README's stage table.
+ */
+export interface StageMeta {
+  /** Its step of the method (docs/method.md): crawl text to segments, instructions, scores and tiers; `test` proves the runtime. */
+  category: 'prepare' | 'generate' | 'curate' | 'test';
+  /** Calls an LLM: the demo runs it on the capped segments with its --model, compose starts it after the LLM server. */
+  callsLlm: boolean;
+  scaling: {
+    /** What a replica spends its time on: `cpu` (a core each: add replicas, not concurrency) or `wait` (I/O, the model: little CPU). */
+    bound: 'cpu' | 'wait';
+    /** Replicas follow the consumer lag of its input (KEDA), about `maxInFlight` records of lag per replica. */
+    autoscale: boolean;
+  };
+}
+
+/** The record types a stage reads and writes (Avro full names). */
+export interface StageRecordTypes<I extends RecordTypeName, O extends RecordTypeName> {
+  input: I;
+  output: O;
+}
+
+/**
+ * A stage type: a zod schema of its options, its metadata, and a factory of its projection. The
+ * factory does the expensive work once (clients, prompts, state), so a bad config fails at start-up.
+ */
+export interface StageDefinition<Shape extends z.ZodRawShape, I extends RecordTypeName, O extends RecordTypeName> {
   type: string;
   description: string;
+  meta: StageMeta;
   /** Stage-specific options; the topology merges them into the stage's entry. */
   configSchema: z.ZodObject<Shape>;
-  recordTypes(config: z.infer<z.ZodObject<Shape>>): { input: RecordTypeName; output: RecordTypeName };
+  recordTypes(config: z.infer<z.ZodObject<Shape>>): StageRecordTypes<I, O>;
   /** Topics the stage may route to besides `output` (from its config). */
   extraOutputTopics?(config: z.infer<z.ZodObject<Shape>>): string[];
-  create(
-    config: z.infer<z.ZodObject<Shape>>,
-    ctx: StageContext,
-  ): OperatorFunction<In, StageOutput<Out>> | Promise<OperatorFunction<In, StageOutput<Out>>>;
+  create(config: z.infer<z.ZodObject<Shape>>, ctx: StageContext): Projection<RecordTypeMap[I], RecordTypeMap[O]> | Promise<Projection<RecordTypeMap[I], RecordTypeMap[O]>>;
 }

@@ -1,8 +1,7 @@
-import { from, mergeMap, type OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import type { CuratedExampleRecord, ScoredCandidateRecord } from '../records/types';
 import { contentKey } from './contentKey';
-import type { StageDefinition, StageOutput } from './stage';
+import type { Projection, StageDefinition, StageOutput } from './stage';
 
 /**
  * Routes scored pairs to curated tier topics (humpback.ScoredCandidate -> humpback.CuratedExample).
@@ -51,47 +50,46 @@ export interface TierFilterDeps {
   countFiltered: (reason: string) => void;
 }
 
-export function tierFilterOperator(config: TierFilterConfig, d: TierFilterDeps): OperatorFunction<ScoredCandidateRecord, StageOutput<CuratedExampleRecord>> {
-  return mergeMap((s: ScoredCandidateRecord) => {
+export function tierFilterProjection(config: TierFilterConfig, d: TierFilterDeps): Projection<ScoredCandidateRecord, CuratedExampleRecord> {
+  return (s) => {
     const reached = config.tiers.filter((t) => s.score >= t.minScore && (t.minExpected === undefined || (s.expected_score ?? s.score) >= t.minExpected));
     if (reached.length === 0) d.countFiltered('below-tiers');
     const curatedAt = d.now();
-    return from(
-      reached.map((tier): StageOutput<CuratedExampleRecord> => {
-        // The tier is part of the id: the same pair in two tier topics is two examples, each stable across replays.
-        const key = contentKey(s.scored_id, tier.minScore);
-        return {
-          key,
-          topic: tier.topic,
-          value: {
-            example_id: key,
-            tier: tier.minScore,
-            source: 'augmented',
-            instruction: s.instruction,
-            output: s.output,
-            score: s.score,
-            scored_id: s.scored_id,
-            candidate_id: s.candidate_id,
-            segment_id: s.segment_id,
-            url: s.url,
-            instruction_model: s.instruction_model,
-            scorer_model: s.scorer_model,
-            scorer_prompt_version: s.scorer_prompt_version,
-            iteration: s.iteration,
-            curated_at: curatedAt,
-            expected_score: s.expected_score,
-          },
-        };
-      }),
-    );
-  });
+    return reached.map((tier): StageOutput<CuratedExampleRecord> => {
+      // The tier is part of the id: the same pair in two tier topics is two examples, each stable across replays.
+      const key = contentKey(s.scored_id, tier.minScore);
+      return {
+        key,
+        topic: tier.topic,
+        value: {
+          example_id: key,
+          tier: tier.minScore,
+          source: 'augmented',
+          instruction: s.instruction,
+          output: s.output,
+          score: s.score,
+          scored_id: s.scored_id,
+          candidate_id: s.candidate_id,
+          segment_id: s.segment_id,
+          url: s.url,
+          instruction_model: s.instruction_model,
+          scorer_model: s.scorer_model,
+          scorer_prompt_version: s.scorer_prompt_version,
+          iteration: s.iteration,
+          curated_at: curatedAt,
+          expected_score: s.expected_score,
+        },
+      };
+    });
+  };
 }
 
-export const tierFilterStage: StageDefinition<typeof configSchema.shape, ScoredCandidateRecord, CuratedExampleRecord> = {
+export const tierFilterStage: StageDefinition<typeof configSchema.shape, 'humpback.ScoredCandidate', 'humpback.CuratedExample'> = {
   type: 'tier-filter',
   description: 'Routes scored pairs to curated tier topics by score (A5: score 5, A4: score >= 4).',
+  meta: { category: 'curate', callsLlm: false, scaling: { bound: 'wait', autoscale: false } },
   configSchema,
   recordTypes: () => ({ input: 'humpback.ScoredCandidate', output: 'humpback.CuratedExample' }),
   extraOutputTopics: (config) => config.tiers.map((t) => t.topic),
-  create: (config, ctx) => tierFilterOperator(config, { now: ctx.now, countFiltered: ctx.countFiltered }),
+  create: (config, ctx) => tierFilterProjection(config, { now: ctx.now, countFiltered: ctx.countFiltered }),
 };

@@ -1,15 +1,16 @@
 import type { CompressionTypes, Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
-import type { OperatorFunction } from 'rxjs';
+import type { z } from 'zod';
 import type { Serde } from '../kafka/serde/avroSerde';
 import { createStageMetrics } from '../metrics/stageMetrics';
-import { ConfigError } from '../runtime/errors';
+import type { RecordTypeMap, RecordTypeName } from '../records/types';
+import { ConfigError, errorMessage } from '../runtime/errors';
 import { KafkaStageRunner } from '../runtime/kafkaStageRunner';
 import type { Logger } from '../runtime/logger';
-import { createRecordHandler } from '../runtime/recordHandler';
-import { Semaphore } from '../runtime/semaphore';
-import { findStage } from '../stages/registry';
-import type { StageContext, StageOutput } from '../stages/stage';
+import { retryPolicy, type RetryPolicy } from '../runtime/retryPolicy';
+import { stageWork } from '../runtime/stageWork';
+import { STAGES, findStage, type RegisteredStage } from '../stages/registry';
+import type { Projection, StageContext, StageDefinition, StageRecordTypes } from '../stages/stage';
 import type { ResolvedStage } from './loader';
 
 export interface StageDeps {
@@ -22,20 +23,36 @@ export interface StageDeps {
   now?: () => number;
   /** Read the input topic from the beginning when the group has no committed offset (default true). */
   fromBeginning?: boolean;
+  /** The stage types to build from (default: the engine's registry). */
+  stages?: readonly RegisteredStage[];
+  /** The retry policy's waits (default: DEFAULT_RETRY_POLICY; `retries` always comes from the stage). */
+  retry?: RetryPolicy;
+}
+
+/** A built stage: its projection with the record types it reads and writes, the types kept together. */
+export interface BuiltStage<I extends RecordTypeName, O extends RecordTypeName> {
+  types: StageRecordTypes<I, O>;
+  project: Projection<RecordTypeMap[I], RecordTypeMap[O]>;
 }
 
 /**
- * Builds the stage's operator: the expensive part (clients, prompts, dedup state) happens here,
- * once, so a bad config fails at start-up and never on the first record.
+ * Builds a stage's projection: the expensive part (clients, prompts, dedup state) happens here, once,
+ * so a bad config fails at start-up and never on the first record.
  */
-export async function buildOperator(
+export async function buildStage<S extends z.ZodRawShape, I extends RecordTypeName, O extends RecordTypeName>(
+  def: StageDefinition<S, I, O>,
   stage: ResolvedStage,
   ctx: StageContext,
-): Promise<OperatorFunction<unknown, StageOutput<unknown>>> {
-  const def = findStage(stage.type);
-  if (!def) throw new ConfigError(`stage ${stage.name}: unknown stage type ${stage.type}`);
+): Promise<BuiltStage<I, O>> {
   const config = def.configSchema.parse(stage.config);
-  return (await def.create(config, ctx)) as OperatorFunction<unknown, StageOutput<unknown>>;
+  return { types: def.recordTypes(config), project: await def.create(config, ctx) };
+}
+
+/** The registered stage type of a resolved stage, or a ConfigError naming the fix. */
+export function stageTypeOf(stage: ResolvedStage, stages: readonly RegisteredStage[] = STAGES): RegisteredStage {
+  const def = findStage(stage.type, stages);
+  if (!def) throw new ConfigError(`stage ${stage.name}: unknown stage type ${stage.type}. Fix: use one of ${stages.map((s) => s.type).join(', ')}`);
+  return def;
 }
 
 export interface ContextParts {
@@ -45,7 +62,7 @@ export interface ContextParts {
   kafka?: { kafka: Kafka; serde: Serde };
   /** The stage's output topic (Kafka mode). */
   output?: string;
-  /** Aborted when the stage stops; offline, never. */
+  /** Aborted when the stage stops. */
   signal?: AbortSignal;
   /** Default: a registry of its own (offline, nobody scrapes it). */
   registry?: Registry;
@@ -72,8 +89,7 @@ export function stageContext(stageName: string, parts: ContextParts): { ctx: Sta
 export async function startKafkaStage(stage: ResolvedStage, deps: StageDeps): Promise<KafkaStageRunner> {
   const metrics = createStageMetrics(deps.registry, stage.name);
   metrics.init(stage.input, [...new Set([stage.output, ...stage.extraOutputs])]);
-  // One abort signal for the runner, the record handler and the stage: stopping also cuts retry
-  // backoffs short and lets the stage close its clients.
+  // One abort signal for the runner and the stage: stopping cuts retry waits short and lets the stage close its clients.
   const abort = new AbortController();
   const { ctx, rebalanced } = stageContext(stage.name, {
     logger: deps.logger,
@@ -84,29 +100,34 @@ export async function startKafkaStage(stage: ResolvedStage, deps: StageDeps): Pr
     signal: abort.signal,
     registry: deps.registry,
   });
-  const operator = await buildOperator(stage, ctx);
   const now = deps.now ?? Date.now;
-  const handler = createRecordHandler({
-    stage: stage.name,
-    inputType: stage.recordTypes.input,
-    outputType: stage.recordTypes.output,
-    outputTopic: stage.output,
-    dlqTopic: stage.dlq,
-    operator,
-    serde: deps.serde,
-    workers: new Semaphore(stage.concurrency),
-    retries: stage.retries,
-    metrics,
-    now,
-    signal: abort.signal,
+  const policy = retryPolicy(stage.retries, deps.retry);
+  const onRetry = (f: { attempt: number; delayMs: number; error: unknown; infrastructure: boolean }): void => {
+    if (f.infrastructure) ctx.logger.warn('broker or schema registry unavailable; retrying', { inMs: f.delayMs, error: errorMessage(f.error) });
+  };
+  const work = await stageTypeOf(stage, deps.stages).use(async (def) => {
+    const { types, project } = await buildStage(def, stage, ctx);
+    return stageWork({
+      stage: stage.name,
+      outputTopic: stage.output,
+      dlqTopic: stage.dlq,
+      decode: (value) => deps.serde.decode(types.input, value),
+      project,
+      encode: (value, topic) => deps.serde.encode(types.output, value, topic),
+      serde: deps.serde,
+      policy,
+      metrics,
+      now,
+      hooks: { onRetry, signal: abort.signal },
+    });
   });
   const runner = new KafkaStageRunner({
     stage: stage.name,
     groupId: stage.groupId,
     inputTopic: stage.input,
     kafka: deps.kafka,
-    handle: handler.handle,
-    deadLetter: handler.deadLetter,
+    work,
+    concurrency: stage.concurrency,
     maxInFlight: stage.maxInFlight,
     compression: deps.compression,
     sessionTimeoutMs: stage.sessionTimeoutMs,

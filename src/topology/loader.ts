@@ -3,7 +3,7 @@ import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import type { TopicSpec } from '../kafka/admin';
 import { RECORD_TYPES, type RecordTypeName } from '../records/types';
 import { ConfigError } from '../runtime/errors';
-import { STAGES, type AnyStageDefinition } from '../stages/registry';
+import { STAGES, type RegisteredStage } from '../stages/registry';
 import { describeIssues, type Problem } from './issues';
 import { formatPath } from './names';
 import { defaultDlq } from './rules';
@@ -21,7 +21,7 @@ export class TopologyError extends ConfigError {
   }
 }
 
-export function loadTopology(file: string, stages: readonly AnyStageDefinition[] = STAGES): Topology {
+export function loadTopology(file: string, stages: readonly RegisteredStage[] = STAGES): Topology {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -35,7 +35,7 @@ export function loadTopology(file: string, stages: readonly AnyStageDefinition[]
 }
 
 /** Parses and validates topology YAML; throws a TopologyError naming every problem at once. */
-export function parseTopology(text: string, sourceName: string, stages: readonly AnyStageDefinition[] = STAGES): Topology {
+export function parseTopology(text: string, sourceName: string, stages: readonly RegisteredStage[] = STAGES): Topology {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -105,7 +105,7 @@ export interface ResolvedTopology {
 }
 
 /** Applies defaults, adds the implicit dead-letter topics and names the consumer groups. */
-export function resolveTopology(topology: Topology, stages: readonly AnyStageDefinition[] = STAGES): ResolvedTopology {
+export function resolveTopology(topology: Topology, stages: readonly RegisteredStage[] = STAGES): ResolvedTopology {
   const { defaults } = topology;
   const dlqs = new Set(topology.stages.map((s) => s.dlq ?? defaultDlq(s.name)));
   const topics: ResolvedTopic[] = topology.topics.map((t) => ({
@@ -132,15 +132,16 @@ export function resolveTopology(topology: Topology, stages: readonly AnyStageDef
 }
 
 /** One stage entry with its defaults, dead-letter topic, consumer group and record types worked out. */
-export function resolveStage(s: StageEntry, topologyName: string, stages: readonly AnyStageDefinition[] = STAGES): ResolvedStage {
+export function resolveStage(s: StageEntry, topologyName: string, stages: readonly RegisteredStage[] = STAGES): ResolvedStage {
   const def = stages.find((d) => d.type === s.type);
   if (!def) throw new ConfigError(`stage ${s.name}: unknown stage type ${s.type}. Fix: validate the topology with parseTopology first`);
+  const { recordTypes, extraOutputs } = def.describe(s);
   return {
     name: s.name,
     type: s.type,
     input: s.input,
     output: s.output,
-    extraOutputs: def.extraOutputTopics?.(s) ?? [],
+    extraOutputs,
     dlq: s.dlq ?? defaultDlq(s.name),
     groupId: `${topologyName}.${s.name}`,
     concurrency: s.concurrency,
@@ -148,7 +149,7 @@ export function resolveStage(s: StageEntry, topologyName: string, stages: readon
     retries: s.retries,
     sessionTimeoutMs: s.sessionTimeoutMs,
     replicas: s.replicas,
-    recordTypes: def.recordTypes(s),
+    recordTypes,
     config: s,
   };
 }

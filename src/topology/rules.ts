@@ -1,5 +1,5 @@
 import { RECORD_TYPES, type RecordTypeName } from '../records/types';
-import type { AnyStageDefinition } from '../stages/registry';
+import type { RegisteredStage } from '../stages/registry';
 import { closest, isValidKafkaName, listOf, type PathKey } from './names';
 import type { StageEntry, TopicDecl } from './schema';
 import { checkUniqueNames } from './uniqueNames';
@@ -48,7 +48,7 @@ interface KnownTopic {
   schema?: RecordTypeName;
 }
 
-export function checkTopology(input: RuleInput, defs: readonly AnyStageDefinition[], report: Report): void {
+export function checkTopology(input: RuleInput, defs: readonly RegisteredStage[], report: Report): void {
   checkUniqueNames(input, report);
   // Only a stage's default dead-letter topic is declared implicitly; a named one must be declared.
   const implicitDlqs = new Set(input.stages.flatMap((s) => (s.entry?.dlq === undefined ? [defaultDlq(s.name)] : [])));
@@ -73,18 +73,18 @@ export function checkTopology(input: RuleInput, defs: readonly AnyStageDefinitio
 function checkStage(
   index: number,
   entry: StageEntry,
-  def: AnyStageDefinition,
+  def: RegisteredStage,
   known: Map<string, KnownTopic>,
   readers: Readers,
   report: Report,
 ): void {
   const at = (...keys: PathKey[]): PathKey[] => ['stages', index, ...keys];
-  const types = def.recordTypes(entry);
+  const { recordTypes: types, extraOutputs } = def.describe(entry);
   const who = `stage "${entry.name}" (type ${entry.type})`;
   const refs: { path: PathKey[]; topic: string; verb: 'reads' | 'writes'; expected: RecordTypeName }[] = [
     { path: at('input'), topic: entry.input, verb: 'reads', expected: types.input },
     { path: at('output'), topic: entry.output, verb: 'writes', expected: types.output },
-    ...(def.extraOutputTopics?.(entry) ?? []).map((topic) => ({
+    ...extraOutputs.map((topic) => ({
       path: at(...(findOption(entry, topic) ?? [])),
       topic,
       verb: 'writes' as const,

@@ -3,7 +3,7 @@ import { TOPIC_COMPRESSIONS, type TopicCompression } from '../kafka/admin';
 import { checkValue, CLIENT_KEY_NAMES, isSecretKey, type ClientKey } from '../kafka/security/keys';
 import { ENV_OVERRIDES } from '../kafka/security/settings';
 import { RECORD_TYPES, type RecordTypeName } from '../records/types';
-import { STAGES, type AnyStageDefinition } from '../stages/registry';
+import { STAGES, type RegisteredStage } from '../stages/registry';
 import { isValidKafkaName } from './names';
 import { checkTopology, type RuleInput, type RuleIssue } from './rules';
 
@@ -154,14 +154,14 @@ export interface Topology {
 }
 
 /** One schema per registered stage type, discriminated by `type`: a new stage needs no change here. */
-export function buildStageSchema(stages: readonly AnyStageDefinition[]): z.ZodType<StageEntry> {
+export function buildStageSchema(stages: readonly RegisteredStage[]): z.ZodType<StageEntry> {
   const options = stages.map((def) => {
-    const clash = Object.keys(def.configSchema.shape).filter((k) => k in commonStageFields.shape || k === 'type');
+    const clash = Object.keys(def.options).filter((k) => k in commonStageFields.shape || k === 'type');
     if (clash.length > 0) {
       // A programming error in the registry, not a user mistake: fail loudly at start-up.
       throw new Error(`stage type ${def.type}: option(s) ${clash.join(', ')} clash with common stage fields`);
     }
-    return commonStageFields.extend({ type: z.literal(def.type) }).extend(def.configSchema.shape);
+    return commonStageFields.extend({ type: z.literal(def.type) }).extend(def.options);
   });
   const [first, ...rest] = options;
   if (first === undefined) throw new Error('the stage registry is empty');
@@ -170,7 +170,7 @@ export function buildStageSchema(stages: readonly AnyStageDefinition[]): z.ZodTy
 }
 
 /** The whole topology file: structure from zod, cross-field rules (references, schemas) in superRefine. */
-export function buildTopologySchema(stages: readonly AnyStageDefinition[] = STAGES): z.ZodType<Topology> {
+export function buildTopologySchema(stages: readonly RegisteredStage[] = STAGES): z.ZodType<Topology> {
   const stageSchema = buildStageSchema(stages);
   return z
     .strictObject({
@@ -196,7 +196,7 @@ export function buildTopologySchema(stages: readonly AnyStageDefinition[] = STAG
  */
 export function crossFieldIssues(
   raw: unknown,
-  stages: readonly AnyStageDefinition[],
+  stages: readonly RegisteredStage[],
   stageSchema: z.ZodType<StageEntry> = buildStageSchema(stages),
 ): RuleIssue[] {
   const issues: RuleIssue[] = [];

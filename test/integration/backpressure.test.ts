@@ -6,6 +6,9 @@ import { createLogger } from '../../src/runtime/logger';
 import { createTopics, testKafka, uniqueName, waitFor } from '../helpers/kafka';
 import { groupCaughtUp } from '../helpers/pipeline';
 import { Partitioners } from 'kafkajs';
+import { Observable } from 'rxjs';
+import type { OutgoingRecord } from '../../src/kafka/producerSink';
+import type { Attempted } from '../../src/runtime/retryPolicy';
 
 const kafka = testKafka();
 
@@ -31,19 +34,23 @@ it('stops fetching while maxInFlight records are unfinished and resumes as they 
     inputTopic: topic,
     kafka,
     maxInFlight: 50,
+    concurrency: 1000,
     logger: createLogger({ test: 'backpressure' }, 'warn'),
     metrics: createStageMetrics(new Registry(), 'bp'),
     // A stage that only finishes a record when the test lets it: the backlog cannot drain by itself.
-    handle: () => {
-      outstanding += 1;
-      peak = Math.max(peak, outstanding);
-      return new Promise((resolve) =>
-        release.push(() => {
-          outstanding -= 1;
-          finished += 1;
-          resolve([]);
+    work: {
+      attempt: () =>
+        new Observable<Attempted<OutgoingRecord[]>>((subscriber) => {
+          outstanding += 1;
+          peak = Math.max(peak, outstanding);
+          release.push(() => {
+            outstanding -= 1;
+            finished += 1;
+            subscriber.next({ ok: true, value: [], attempts: 1 });
+            subscriber.complete();
+          });
         }),
-      );
+      deadLetter: () => Promise.resolve([]),
     },
   });
   await runner.start();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { backtranslatePromptVersion } from '../../src/llm/backtranslatePrompt';
 import type { SegmentRecord } from '../../src/records/types';
 import { ConfigError } from '../../src/runtime/errors';
-import { processRecord } from '../../src/runtime/processRecord';
+import { runRecord } from '../helpers/runRecord';
 import { backtranslateStage, candidatePromptVersion, configSchema, resolveSeedFile } from '../../src/stages/backtranslate';
 import { contentKey } from '../../src/stages/contentKey';
 import { loadSeedPairs } from '../../src/llm/seedPairs';
@@ -40,7 +40,7 @@ async function stage(options: Record<string, unknown> = {}) {
   const c = stoppableContext('backtranslate', 1234);
   const config = configSchema.parse({ llm: fakeLlm(server), ...options });
   const op = await backtranslateStage.create(config, c.ctx);
-  return { ...c, config, run: (s: SegmentRecord) => processRecord(op, s, { retries: 0 }) };
+  return { ...c, config, run: (s: SegmentRecord) => runRecord(op, s, { retries: 0 }) };
 }
 
 describe('backtranslate stage', () => {
@@ -181,7 +181,7 @@ describe('backtranslate stage', () => {
     const s = await stage();
     try {
       server.enqueue({ kind: 'status', status: 503 });
-      const retried = await processRecord(await backtranslateStage.create(s.config, s.ctx), segment('flaky'), { retries: 1, backoff: { initialMs: 1, maxMs: 1 } });
+      const retried = await runRecord(await backtranslateStage.create(s.config, s.ctx), segment('flaky'), { retries: 1, backoff: { initialMs: 1, maxMs: 1 } });
       expect(retried).toMatchObject({ ok: true, attempts: 2 });
       server.enqueue({ kind: 'status', status: 503 });
       expect(await s.run(segment('down'))).toMatchObject({ ok: false, reason: 'stage.retries-exhausted' });

@@ -1,8 +1,7 @@
 import { testStageContext } from '../helpers/stageContext';
 import crypto from 'node:crypto';
-import { lastValueFrom, of, toArray } from 'rxjs';
 import type { SegmentRecord } from '../../src/records/types';
-import { claimantOf, configSchema, dedupOperator, dedupStage } from '../../src/stages/dedup';
+import { claimantOf, configSchema, dedupProjection, dedupStage } from '../../src/stages/dedup';
 import { InMemorySeenStore } from '../../src/stages/seenStore';
 import { SeenTable } from '../../src/stages/seenTable';
 import type { StageOutput } from '../../src/stages/stage';
@@ -17,10 +16,6 @@ function counter() {
   return { filtered, countFiltered: (reason: string) => void (filtered[reason] = (filtered[reason] ?? 0) + 1) };
 }
 
-async function apply(op: ReturnType<typeof dedupOperator>, s: SegmentRecord): Promise<StageOutput<SegmentRecord>[]> {
-  return lastValueFrom(of(s).pipe(op, toArray()));
-}
-
 describe('dedup stage (in memory)', () => {
   it('emits the first segment of each normalised text and counts the rest as duplicates', async () => {
     const c = counter();
@@ -28,7 +23,7 @@ describe('dedup stage (in memory)', () => {
     const op = await dedupStage.create(configSchema.parse({}), ctx);
     const inputs = [seg('Whales sing.', 'a'), seg('whales   SING', 'b'), seg('Whales swim.', 'c'), seg('Whales, sing!', 'd', 3)];
     const outputs: StageOutput<SegmentRecord>[] = [];
-    for (const s of inputs) outputs.push(...(await lastValueFrom(of(s).pipe(op, toArray()))));
+    for (const s of inputs) outputs.push(...(await op(s)));
     expect(outputs.map((o) => o.value.doc_id)).toEqual(['a', 'c']);
     expect(outputs.every((o) => o.topic === undefined && o.key === o.value.segment_id)).toBe(true); // offline: no claims
     expect(c.filtered).toEqual({ duplicate: 2 });
@@ -36,9 +31,9 @@ describe('dedup stage (in memory)', () => {
 
   it('writes a claim to the seen topic after the output, in the same batch', async () => {
     const c = counter();
-    const op = dedupOperator({ store: new InMemorySeenStore(), seenTopic: 'segments.seen', countFiltered: c.countFiltered });
+    const op = dedupProjection({ store: new InMemorySeenStore(), seenTopic: 'segments.seen', countFiltered: c.countFiltered });
     const s = seg('Whales sing.', 'a');
-    expect(await apply(op, s)).toEqual([
+    expect(await op(s)).toEqual([
       { key: s.segment_id, value: s },
       { key: s.segment_id, value: s, topic: 'segments.seen' },
     ]);
@@ -48,22 +43,22 @@ describe('dedup stage (in memory)', () => {
   it('emits a redelivered record again when the claim is its own (never loses a segment), drops other records', async () => {
     const c = counter();
     const store = new InMemorySeenStore();
-    const op = dedupOperator({ store, seenTopic: 'seen', countFiltered: c.countFiltered });
+    const op = dedupProjection({ store, seenTopic: 'seen', countFiltered: c.countFiltered });
     const first = seg('Whales sing.', 'a', 0, 1000);
-    await apply(op, first);
+    await op(first);
     // After a crash between the claim write and the commit, the same input record comes back.
-    expect(await apply(op, { ...first })).toHaveLength(2);
+    expect(await op({ ...first })).toHaveLength(2);
     // The same text cut again (another page, a re-ingest: new created_at) is a duplicate.
-    expect(await apply(op, seg('Whales sing.', 'a', 0, 2000))).toEqual([]);
-    expect(await apply(op, seg('Whales sing.', 'b', 0, 1000))).toEqual([]);
+    expect(await op(seg('Whales sing.', 'a', 0, 2000))).toEqual([]);
+    expect(await op(seg('Whales sing.', 'b', 0, 1000))).toEqual([]);
     expect(c.filtered).toEqual({ duplicate: 2 });
     expect(store.size).toBe(1);
   });
 
   it('decides atomically when duplicates are processed at the same time', async () => {
     const c = counter();
-    const op = dedupOperator({ store: new InMemorySeenStore(), countFiltered: c.countFiltered });
-    const results = await Promise.all(['a', 'b', 'c', 'd'].map((doc) => apply(op, seg('Same text', doc))));
+    const op = dedupProjection({ store: new InMemorySeenStore(), countFiltered: c.countFiltered });
+    const results = await Promise.all(['a', 'b', 'c', 'd'].map((doc) => op(seg('Same text', doc))));
     expect(results.flat()).toHaveLength(1);
     expect(c.filtered).toEqual({ duplicate: 3 });
   });

@@ -1,25 +1,25 @@
 import { Readable, PassThrough } from 'node:stream';
-import { delay, map, mergeMap, of, type OperatorFunction } from 'rxjs';
 import { PoisonRecordError } from '../../src/runtime/errors';
-import { runOffline } from '../../src/runtime/offline';
-import type { StageOutput } from '../../src/stages/stage';
+import { runOffline, type Checked } from '../../src/runtime/offline';
+import { retryPolicy } from '../../src/runtime/retryPolicy';
+import type { Projection } from '../../src/stages/stage';
 
 interface Rec {
   id: string;
   n: number;
 }
-const validate = (v: unknown): string[] =>
-  typeof v === 'object' && v !== null && typeof (v as Rec).id === 'string' && typeof (v as Rec).n === 'number' ? [] : ['expected {id: string, n: number}'];
+const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && 'id' in v && typeof v.id === 'string' && 'n' in v && typeof v.n === 'number';
+const check = (v: unknown): Checked<Rec> => (isRec(v) ? { ok: true, value: v } : { ok: false, problems: ['expected {id: string, n: number}'] });
 
-async function run(lines: string[], operator: OperatorFunction<Rec, StageOutput<Rec>>, concurrency = 4) {
+async function run(lines: string[], project: Projection<Rec, Rec>, concurrency = 4) {
   const out = new PassThrough();
   const chunks: string[] = [];
   out.on('data', (c: Buffer) => chunks.push(c.toString()));
   const reports: string[] = [];
   const summary = await runOffline([{ name: 'in.jsonl', stream: Readable.from(lines.map((l) => l + '\n')) }], {
-    operator,
-    validate,
-    retries: 0,
+    project,
+    check,
+    policy: retryPolicy(0),
     concurrency,
     out,
     report: (l) => reports.push(l),
@@ -30,17 +30,17 @@ async function run(lines: string[], operator: OperatorFunction<Rec, StageOutput<
 
 describe('offline stage runner (JSON lines in, JSON lines out)', () => {
   it('keeps input order even when later records finish first', async () => {
-    const slowFirst: OperatorFunction<Rec, StageOutput<Rec>> = mergeMap((r: Rec) => of({ key: r.id, value: r }).pipe(delay(r.n === 1 ? 30 : 1)));
+    const slowFirst: Projection<Rec, Rec> = (r) => new Promise((resolve) => setTimeout(() => resolve([{ key: r.id, value: r }]), r.n === 1 ? 30 : 1));
     const lines = [1, 2, 3, 4, 5].map((n) => JSON.stringify({ id: `r${n}`, n }));
     const { written } = await run(lines, slowFirst);
     expect(written.map((r) => r.n)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('reports each bad line by file and line number and processes the others', async () => {
-    const failOnThree: OperatorFunction<Rec, StageOutput<Rec>> = map((r: Rec) => {
+    const failOnThree: Projection<Rec, Rec> = (r) => {
       if (r.n === 3) throw new PoisonRecordError('test.rejected', 'three is rejected');
-      return { key: r.id, value: r };
-    });
+      return [{ key: r.id, value: r }];
+    };
     const lines = [
       JSON.stringify({ id: 'a', n: 1 }),
       '{"id": "broken',

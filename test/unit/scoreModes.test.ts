@@ -1,10 +1,10 @@
 import type { ContinuationRequest, LlmBackend, LlmRequest } from '../../src/llm/backend';
 import { SCORE_PROMPT_VERSION } from '../../src/llm/scorePrompt';
 import { ConfigError } from '../../src/runtime/errors';
-import { processRecord } from '../../src/runtime/processRecord';
+import { runRecord } from '../helpers/runRecord';
 import { contentKey } from '../../src/stages/contentKey';
 import { PaidOnce } from '../../src/stages/paidOnce';
-import { configSchema, resolveScoreMode, scoreOperator, scoreStage } from '../../src/stages/score';
+import { configSchema, resolveScoreMode, scoreProjection, scoreStage } from '../../src/stages/score';
 import { KeySet } from '../../src/stages/topicKeySet';
 import type { CandidateRecord, ScoredCandidateRecord } from '../../src/records/types';
 import { startFakeOpenAiServer, type FakeOpenAiServer } from '../helpers/fakeOpenAiServer';
@@ -17,8 +17,8 @@ const candidate = (id: string, overrides: Partial<CandidateRecord> = {}): Candid
 async function scoreWith(backend: LlmBackend, options: Record<string, unknown>, c = candidate(`k-${Math.random()}`)) {
   const repairs: string[] = [];
   const once = new PaidOnce<ScoredCandidateRecord>(new KeySet(), { emittedIsFinal: false });
-  const op = scoreOperator(configSchema.parse(options), { backend, once, now: () => 1, countFiltered: () => undefined, onRepair: (r) => repairs.push(r) });
-  return { outcome: await processRecord(op, c, { retries: 0 }), repairs };
+  const op = scoreProjection(configSchema.parse(options), { backend, once, now: () => 1, countFiltered: () => undefined, onRepair: (r) => repairs.push(r) });
+  return { outcome: await runRecord(op, c, { retries: 0 }), repairs };
 }
 
 const valueOf = (o: Awaited<ReturnType<typeof scoreWith>>['outcome']): ScoredCandidateRecord => {
@@ -39,7 +39,7 @@ describe('score modes', () => {
       const op = await scoreStage.create(configSchema.parse({ mode: 'expected', llm: fakeLlm(server) }), s.ctx);
       server.enqueue({ kind: 'answer', text: 'Complete and clear.\nScore: 5', scoreProbs: [0.02, 0.03, 0.05, 0.3, 0.6] });
       const c = candidate('expected');
-      const outcome = await processRecord(op, c, { retries: 0 });
+      const outcome = await runRecord(op, c, { retries: 0 });
       s.stop();
       const v = valueOf(outcome);
       expect(v.score_distribution!.map((p) => +p.toFixed(4))).toEqual([0.02, 0.03, 0.05, 0.3, 0.6]);
@@ -55,7 +55,7 @@ describe('score modes', () => {
       const s = stoppableContext('score');
       const op = await scoreStage.create(configSchema.parse({ mode: 'expected', llm: fakeLlm(server) }), s.ctx);
       server.enqueue({ kind: 'answer', text: 'Score: 5', scoreProbs: [0, 0, 0.05, 0.4, 0.55] });
-      const v = valueOf(await processRecord(op, candidate('a5'), { retries: 0 }));
+      const v = valueOf(await runRecord(op, candidate('a5'), { retries: 0 }));
       s.stop();
       expect(v.expected_score).toBeCloseTo(4.5, 6);
       expect(v.score).toBe(5);
@@ -65,7 +65,7 @@ describe('score modes', () => {
       const s = stoppableContext('score');
       const op = await scoreStage.create(configSchema.parse({ mode: 'expected', llm: fakeLlm(server) }), s.ctx);
       server.enqueue(...['No idea.', 'Still none.', 'Nope.'].map((text) => ({ kind: 'answer' as const, text })));
-      const outcome = await processRecord(op, candidate('none'), { retries: 0 });
+      const outcome = await runRecord(op, candidate('none'), { retries: 0 });
       s.stop();
       expect(outcome).toMatchObject({ ok: false, reason: 'score.missing' });
       expect(!outcome.ok && outcome.detail).toMatch(/answer 1 of 3[\s\S]*No idea[\s\S]*answer 3 of 3[\s\S]*Nope/);

@@ -1,11 +1,11 @@
 import type { CandidateRecord, ScoredCandidateRecord } from '../../src/records/types';
 import { SCORE_PROMPT_VERSION } from '../../src/llm/scorePrompt';
-import { processRecord } from '../../src/runtime/processRecord';
+import { runRecord } from '../helpers/runRecord';
 import { contentKey } from '../../src/stages/contentKey';
 import type { LlmBackend, LlmRequest } from '../../src/llm/backend';
 import { KeySet } from '../../src/stages/topicKeySet';
 import { PaidOnce } from '../../src/stages/paidOnce';
-import { configSchema, scoreOperator, scoreStage } from '../../src/stages/score';
+import { configSchema, scoreProjection, scoreStage } from '../../src/stages/score';
 import { HOSTILE, startFakeOpenAiServer, type FakeAction, type FakeOpenAiServer } from '../helpers/fakeOpenAiServer';
 import { fakeLlm, lastUserTurn, stoppableContext } from '../helpers/llmStages';
 import { sampleCandidate } from '../helpers/sampleRecords';
@@ -25,7 +25,7 @@ beforeEach(() => {
 async function stage(options: Record<string, unknown> = {}) {
   const c = stoppableContext('score', 5678);
   const op = await scoreStage.create(configSchema.parse({ llm: fakeLlm(server), ...options }), c.ctx);
-  return { ...c, run: (x: CandidateRecord) => processRecord(op, x, { retries: 0 }) };
+  return { ...c, run: (x: CandidateRecord) => runRecord(op, x, { retries: 0 }) };
 }
 
 /** Scores one candidate with the scripted answers, in order. */
@@ -207,8 +207,8 @@ describe('score stage', () => {
     const run = async (backend: LlmBackend, options: Record<string, unknown>) => {
       const ctx = stoppableContext('score');
       const once = new PaidOnce<ScoredCandidateRecord>(new KeySet(), { emittedIsFinal: false });
-      const op = scoreOperator(configSchema.parse({ llm: fakeLlm(server), ...options }), { backend, once, now: () => 1, countFiltered: ctx.ctx.countFiltered });
-      return processRecord(op, candidate(`k-${Math.random()}`), { retries: 0 });
+      const op = scoreProjection(configSchema.parse({ llm: fakeLlm(server), ...options }), { backend, once, now: () => 1, countFiltered: ctx.ctx.countFiltered });
+      return runRecord(op, candidate(`k-${Math.random()}`), { retries: 0 });
     };
 
     it('asks for "Score:" + one of 1-5 and reads the rating the model chose, in one call', async () => {
@@ -226,8 +226,8 @@ describe('score stage', () => {
       const backend = constrainingBackend(2);
       const ctx = stoppableContext('score');
       const once = new PaidOnce<ScoredCandidateRecord>(new KeySet(), { emittedIsFinal: false });
-      const op = scoreOperator(configSchema.parse({ llm: fakeLlm(server) }), { backend, once, now: () => 1, countFiltered: ctx.ctx.countFiltered });
-      await processRecord(op, candidate('echo', { output: 'Lists.\nScore: 5' }), { retries: 0 });
+      const op = scoreProjection(configSchema.parse({ llm: fakeLlm(server) }), { backend, once, now: () => 1, countFiltered: ctx.ctx.countFiltered });
+      await runRecord(op, candidate('echo', { output: 'Lists.\nScore: 5' }), { retries: 0 });
       expect(backend.requests[0].finalChoice!.satisfied('Echo:\nLists.\nScore: 5')).toBe(false);
     });
 

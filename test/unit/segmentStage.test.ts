@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { lastValueFrom, of, toArray } from 'rxjs';
 import { runSegment } from '../../src/cli/commands/segmentOffline';
 import type { DocumentRecord, SegmentRecord } from '../../src/records/types';
 import { PoisonRecordError } from '../../src/runtime/errors';
@@ -45,10 +44,9 @@ const HTML = `<html><head><title>Whale guide</title></head><body>
 const context = (now = 1_700_000_000_000) => testStageContext('segment', now);
 
 async function run(docs: DocumentRecord[], options: Record<string, unknown> = {}, ctx = context()) {
-  const op = await segmentStage.create(configSchema.parse(options), ctx.ctx);
+  const project = await segmentStage.create(configSchema.parse(options), ctx.ctx);
   const outputs: StageOutput<SegmentRecord>[] = [];
-  // The runtime applies the operator to one record at a time; so does this.
-  for (const doc of docs) outputs.push(...(await lastValueFrom(of(doc).pipe(op, toArray()))));
+  for (const doc of docs) outputs.push(...(await project(doc)));
   return { outputs, filtered: ctx.filtered };
 }
 

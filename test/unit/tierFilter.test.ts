@@ -1,4 +1,3 @@
-import { lastValueFrom, of, toArray } from 'rxjs';
 import { contentKey } from '../../src/stages/contentKey';
 import { configSchema, DEFAULT_TIERS, tierFilterStage } from '../../src/stages/tierFilter';
 import { parseTopology } from '../../src/topology/loader';
@@ -7,9 +6,9 @@ import { testStageContext } from '../helpers/stageContext';
 
 async function route(score: number, options: Record<string, unknown> = {}, expected: number | null = null) {
   const { ctx, filtered } = testStageContext('tier-filter', 777);
-  const op = await tierFilterStage.create(configSchema.parse(options), ctx);
+  const project = await tierFilterStage.create(configSchema.parse(options), ctx);
   const scored = sampleScoredCandidate({ scored_id: contentKey('scored', score), score, expected_score: expected });
-  return { scored, outputs: await lastValueFrom(of(scored).pipe(op, toArray())), filtered };
+  return { scored, outputs: await project(scored), filtered };
 }
 
 describe('tier filter stage', () => {

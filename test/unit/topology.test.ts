@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { map } from 'rxjs';
 import { z } from 'zod';
 import { formatApplyTable, lintTopology, type Io } from '../../src/cli/commands/topology';
 import { topicConfigEntries } from '../../src/kafka/admin';
 import { ConfigError } from '../../src/runtime/errors';
-import { STAGES, type AnyStageDefinition } from '../../src/stages/registry';
+import { STAGES, registerStage } from '../../src/stages/registry';
+import type { StageDefinition } from '../../src/stages/stage';
 import { loadTopology, parseTopology, resolveTopology } from '../../src/topology/loader';
 import { closest, formatPath } from '../../src/topology/names';
 import { buildTopologySchema } from '../../src/topology/schema';
@@ -187,13 +187,15 @@ stages:
 
 describe('the stage registry drives the schema', () => {
   const enrichConfig = z.object({ model: z.string(), temperature: z.number().min(0).max(2).default(0.7) });
-  const enrich = {
+  const enrichStage: StageDefinition<typeof enrichConfig.shape, 'humpback.Segment', 'humpback.Candidate'> = {
     type: 'enrich',
     description: 'a stage type unknown to the topology code',
+    meta: { category: 'generate', callsLlm: false, scaling: { bound: 'wait', autoscale: false } },
     configSchema: enrichConfig,
     recordTypes: () => ({ input: 'humpback.Segment', output: 'humpback.Candidate' }),
-    create: () => map(() => ({ key: 'k', value: {} })),
-  } as unknown as AnyStageDefinition;
+    create: () => () => [],
+  };
+  const enrich = registerStage(enrichStage);
   const text = `version: 1
 name: x
 topics:
@@ -221,7 +223,9 @@ stages:
   });
 
   test('a registry option clashing with a common field is a programming error', () => {
-    const clash = { ...enrich, type: 'clash', configSchema: z.object({ input: z.number() }) } as unknown as AnyStageDefinition;
+    const { description, meta } = enrichStage;
+    const recordTypes = () => ({ input: 'humpback.Segment', output: 'humpback.Segment' }) as const;
+    const clash = registerStage({ type: 'clash', description, meta, configSchema: z.object({ input: z.number() }), recordTypes, create: () => () => [] });
     expect(() => buildTopologySchema([clash])).toThrow('clash with common stage fields');
   });
 });

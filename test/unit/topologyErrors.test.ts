@@ -1,7 +1,5 @@
-import { map } from 'rxjs';
 import { z } from 'zod';
-import type { AnyStageDefinition } from '../../src/stages/registry';
-import { STAGES } from '../../src/stages/registry';
+import { STAGES, registerStage, type RegisteredStage } from '../../src/stages/registry';
 import { parseTopology, TopologyError } from '../../src/topology/loader';
 
 /**
@@ -28,15 +26,16 @@ stages:
 
 /** A second stage type with extra outputs (like the tier filter), to test rules the passthrough stage cannot reach. */
 const tierConfig = z.object({ tier5: z.string(), tier4: z.string() });
-const tierStage = {
+const tierStage = registerStage({
   type: 'tier',
   description: 'routes scored candidates to tier topics (test double)',
+  meta: { category: 'curate', callsLlm: false, scaling: { bound: 'wait', autoscale: false } },
   configSchema: tierConfig,
   recordTypes: () => ({ input: 'humpback.ScoredCandidate', output: 'humpback.CuratedExample' }),
-  extraOutputTopics: (config: z.infer<typeof tierConfig>) => [config.tier5, config.tier4],
-  create: () => map(() => ({ key: 'k', value: {} })),
-} as unknown as AnyStageDefinition;
-const WITH_TIER: readonly AnyStageDefinition[] = [...STAGES, tierStage];
+  extraOutputTopics: (config) => [config.tier5, config.tier4],
+  create: () => () => [],
+});
+const WITH_TIER: readonly RegisteredStage[] = [...STAGES, tierStage];
 const TIER_TOPICS = `
   - name: scored
     schema: humpback.ScoredCandidate
@@ -47,7 +46,7 @@ const TIER_TOPICS = `
 stages:`;
 
 /** Problem lines for a topology text, or a failure if it is (unexpectedly) valid. */
-function problems(text: string, stages: readonly AnyStageDefinition[] = STAGES): string[] {
+function problems(text: string, stages: readonly RegisteredStage[] = STAGES): string[] {
   try {
     parseTopology(text, FILE, stages);
   } catch (err) {
@@ -67,7 +66,7 @@ function edit(...pairs: [string, string][]): string {
 interface Case {
   name: string;
   text: string;
-  stages?: readonly AnyStageDefinition[];
+  stages?: readonly RegisteredStage[];
   /** [path, fix]: some line starts with `<file>: <path>: ` and contains the fix text. */
   expect: [string, string][];
 }

@@ -2,16 +2,17 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { types as avroTypes } from 'avsc';
 import { createSerde, type Serde } from '../../kafka/serde/avroSerde';
-import type { RecordTypeName } from '../../records/types';
+import type { RecordTypeMap, RecordTypeName } from '../../records/types';
 import { LocalSchemaIds } from '../../kafka/serde/registry';
 import { loadSchemas } from '../../kafka/serde/schemas';
 import { ConfigError } from '../../runtime/errors';
 import { createLogger } from '../../runtime/logger';
-import { runOffline, type OfflineInput } from '../../runtime/offline';
-import { buildOperator, stageContext } from '../../topology/builder';
+import { runOffline, type Checked, type OfflineInput } from '../../runtime/offline';
+import { retryPolicy } from '../../runtime/retryPolicy';
+import { buildStage, stageContext } from '../../topology/builder';
 import { loadTopology, resolveStage, resolveTopology, type ResolvedStage } from '../../topology/loader';
 import { buildStageSchema } from '../../topology/schema';
-import { STAGES, type AnyStageDefinition } from '../../stages/registry';
+import { STAGES, type RegisteredStage } from '../../stages/registry';
 import { action } from '../fail';
 import { DEFAULT_TOPOLOGY, findTopologyFile } from '../topologyFile';
 
@@ -39,12 +40,13 @@ export function registerOfflineStageCommands(program: Command): void {
   }
 }
 
-async function runOfflineCommand(def: AnyStageDefinition, files: string[], opts: OfflineOptions): Promise<void> {
+async function runOfflineCommand(def: RegisteredStage, files: string[], opts: OfflineOptions): Promise<void> {
   const logger = createLogger({ component: def.type });
   const stage = pickStage(def, opts);
   const summary = { filtered: {} as Record<string, number> };
-  const { ctx } = stageContext(stage.name, { logger, countFiltered: (reason) => (summary.filtered[reason] = (summary.filtered[reason] ?? 0) + 1) });
-  const operator = await buildOperator(stage, ctx);
+  // Aborted once every line is done: the stage closes its clients (and stops batch timers).
+  const stop = new AbortController();
+  const { ctx } = stageContext(stage.name, { logger, countFiltered: (reason) => (summary.filtered[reason] = (summary.filtered[reason] ?? 0) + 1), signal: stop.signal });
   // Offline needs the types only: never ask a schema registry.
   const serde = await createSerde({ resolver: new LocalSchemaIds(loadSchemas().all) });
   const concurrency = Number(opts.concurrency);
@@ -55,21 +57,26 @@ async function runOfflineCommand(def: AnyStageDefinition, files: string[], opts:
     if (!fs.existsSync(name)) throw new ConfigError(`${name}: no such file. Fix: check the path (use - for stdin)`);
     return { name, stream: fs.createReadStream(name) };
   });
-  const result = await runOffline(inputs, {
-    operator,
-    validate: (value) => describeInvalid(serde, stage.recordTypes.input, value),
-    retries: stage.retries,
-    concurrency,
-    out: process.stdout,
-    report: (line) => process.stderr.write(line + '\n'),
-  });
+  const result = await def
+    .use(async (d) => {
+      const { types, project } = await buildStage(d, stage, ctx);
+      return runOffline(inputs, {
+        project,
+        check: (value) => checkRecord(serde, types.input, value),
+        policy: retryPolicy(stage.retries),
+        concurrency,
+        out: process.stdout,
+        report: (line) => process.stderr.write(line + '\n'),
+      });
+    })
+    .finally(() => stop.abort());
   const filtered = Object.entries(summary.filtered).map(([r, n]) => `${r}=${n}`).join(' ');
   process.stderr.write(`${def.type}: read ${result.read}, wrote ${result.written}, failed ${result.failed}${filtered ? `, filtered ${filtered}` : ''}\n`);
   if (result.failed > 0) process.exitCode = 2;
 }
 
 /** The topology's stage of this type when there is one, else the type's defaults. */
-function pickStage(def: AnyStageDefinition, opts: OfflineOptions): ResolvedStage {
+function pickStage(def: RegisteredStage, opts: OfflineOptions): ResolvedStage {
   const file = findTopologyFile(opts.topology);
   const stages = fs.existsSync(file) ? resolveTopology(loadTopology(file)).stages : [];
   const ofType = stages.filter((s) => s.type === def.type && (!opts.stage || s.name === opts.stage));
@@ -80,7 +87,16 @@ function pickStage(def: AnyStageDefinition, opts: OfflineOptions): ResolvedStage
   return resolveStage(entry, 'offline', [def]);
 }
 
-/** One line naming what is wrong with an input line: unknown fields (typos) and missing or mistyped ones. */
+/** An input line as a record of `type`, or one line naming what is wrong: unknown fields (typos), missing or mistyped ones. */
+function checkRecord<T extends RecordTypeName>(serde: Serde, type: T, value: unknown): Checked<RecordTypeMap[T]> {
+  const problems = describeInvalid(serde, type, value);
+  return problems.length === 0 && isRecordOf(serde, type, value) ? { ok: true, value } : { ok: false, problems };
+}
+
+function isRecordOf<T extends RecordTypeName>(serde: Serde, type: T, value: unknown): value is RecordTypeMap[T] {
+  return serde.type(type).isValid(value);
+}
+
 function describeInvalid(serde: Serde, type: RecordTypeName, value: unknown): string[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`expected a JSON object (${type})`];
   const declared = new Set((serde.type(type) as avroTypes.RecordType).fields.map((f) => f.name));

@@ -2,16 +2,14 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import type { OperatorFunction } from 'rxjs';
+import { lastValueFrom } from 'rxjs';
 import { DEFAULT_MAX_DOCUMENT_BYTES, megabytesToBytes } from '../../ingest/limits';
 import { readInputs } from '../../ingest/readInputs';
-import type { DocumentRecord, SegmentRecord } from '../../records/types';
 import { ConfigError } from '../../runtime/errors';
 import { createLogger } from '../../runtime/logger';
-import { processRecord } from '../../runtime/processRecord';
+import { attempt, retryPolicy } from '../../runtime/retryPolicy';
 import { configSchema as dedupConfig, dedupStage } from '../../stages/dedup';
 import { configSchema as segmentConfig, segmentStage } from '../../stages/segment';
-import type { StageOutput } from '../../stages/stage';
 import { stageContext } from '../../topology/builder';
 import { loadTopology, resolveTopology } from '../../topology/loader';
 import { action } from '../fail';
@@ -27,7 +25,7 @@ export interface SegmentOptions {
 /**
  * `humpback segment <files...>`: crawl files (any format `humpback ingest` reads) through the
  * segment stage and an in-memory exact dedup, with no Kafka: Segment JSON lines on stdout, a summary
- * per drop reason on stderr. Same operators as in Kafka mode; options from the topology's segment stage.
+ * per drop reason on stderr. Same projections as in Kafka mode; options from the topology's segment stage.
  */
 export function registerSegmentCommand(program: Command): void {
   program
@@ -75,13 +73,16 @@ export class SegmentSummary {
   }
 }
 
+/** The segmenter's work is pure: a failure is a bug to report, not to retry. */
+const NO_RETRIES = retryPolicy(0);
+
 /** Runs the command; `io.out` gets Segment JSON lines, `io.err` problems and the summary. */
 export async function runSegment(files: string[], opts: SegmentOptions, io: { out: Writable; err: Writable }): Promise<SegmentSummary> {
   const { out, err } = io;
   const summary = new SegmentSummary();
   const logger = createLogger({ component: 'segment' });
   const { ctx } = stageContext('segment', { logger, countFiltered: (reason) => summary.count(summary.dropped, reason) });
-  const segment = (await segmentStage.create(segmentOptions(opts), ctx)) as OperatorFunction<DocumentRecord, StageOutput<SegmentRecord>>;
+  const segment = await segmentStage.create(segmentOptions(opts), ctx);
   // No ctx.kafka: the dedup stage keeps its set in memory and writes no claims.
   const dedup = opts.dedup ? await dedupStage.create(dedupConfig.parse({}), ctx) : undefined;
   const maxDocumentBytes = megabytesToBytes(Number(opts.maxDocumentMb));
@@ -94,17 +95,18 @@ export async function runSegment(files: string[], opts: SegmentOptions, io: { ou
     }
     if (item.kind !== 'document') continue;
     summary.documents += 1;
-    const cut = await processRecord(segment, item.document, { retries: 0 });
+    const doc = item.document;
+    const cut = await lastValueFrom(attempt(async () => segment(doc), NO_RETRIES));
     if (!cut.ok) {
       summary.count(summary.problems, cut.reason);
       err.write(`${item.source}: ${item.document.url ?? item.document.doc_id}: ${cut.reason}: ${cut.message}\n`);
       continue;
     }
-    summary.cut += cut.outputs.length;
-    for (const s of cut.outputs) {
-      const kept = dedup ? await processRecord(dedup, s.value, { retries: 0 }) : { ok: true as const, outputs: [s] };
-      if (!kept.ok) throw new Error(`dedup failed in memory: ${kept.message}`); // cannot happen without Kafka: a bug
-      for (const k of kept.outputs) {
+    summary.cut += cut.value.length;
+    for (const s of cut.value) {
+      // Without Kafka the dedup set is in memory: it cannot fail.
+      const kept = dedup ? await dedup(s.value) : [s];
+      for (const k of kept) {
         summary.kept += 1;
         summary.lengths.push(k.value.char_count);
         if (!out.write(JSON.stringify(k.value) + '\n')) await once(out, 'drain');

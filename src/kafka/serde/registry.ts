@@ -1,5 +1,5 @@
 import type { Type } from 'avsc';
-import { ConfigError, PoisonRecordError, RetriableError, errorMessage } from '../../runtime/errors';
+import { ConfigError, InfrastructureError, PoisonRecordError, errorMessage } from '../../runtime/errors';
 import { parseSchemaText, schemaText } from './schemas';
 import { MAX_SCHEMA_ID } from './wire';
 
@@ -9,7 +9,7 @@ export interface SchemaIdResolver {
   idFor(type: Type, topic: string): Promise<number>;
   /**
    * Writer schema of an id read from a header; undefined when the id is unknown (the caller
-   * dead-letters the record). May throw RetriableError when the lookup itself failed.
+   * dead-letters the record). May throw InfrastructureError when the lookup itself failed.
    */
   typeFor(id: number): Promise<Type | undefined>;
 }
@@ -275,7 +275,7 @@ export class ConfluentRegistry implements SchemaIdResolver {
   }
 
   /**
-   * One REST call. Network trouble, timeouts, 5xx, 408 and 429 -> RetriableError; other 4xx ->
+   * One REST call. Network trouble, timeouts, 5xx, 408 and 429 -> InfrastructureError; other 4xx ->
    * ConfigError with the server's message. `absentCodes`: Confluent error codes (40401 subject, 40403
    * schema) that mean "not found" and come back as `absent`; any other 404 is a misconfigured URL.
    */
@@ -298,7 +298,7 @@ export class ConfluentRegistry implements SchemaIdResolver {
       const name = field(err, 'name');
       const reason =
         name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${this.timeoutMs} ms` : networkReason(err);
-      throw new RetriableError(`schema registry unreachable: ${what}: ${reason}`, { cause: err });
+      throw new InfrastructureError(`schema registry unreachable: ${what}: ${reason}`, { cause: err });
     }
     let body: unknown;
     try {
@@ -318,7 +318,7 @@ export class ConfluentRegistry implements SchemaIdResolver {
         : text.slice(0, 200) || res.statusText;
     if (res.status === 404 && typeof code === 'number' && absentCodes.includes(code)) return { body, absent: code };
     if (res.status >= 500 || res.status === 408 || res.status === 429) {
-      throw new RetriableError(`schema registry failed: ${what}: ${res.status} ${server}`);
+      throw new InfrastructureError(`schema registry failed: ${what}: ${res.status} ${server}`);
     }
     const hint =
       res.status === 401 || res.status === 403
