@@ -1,4 +1,4 @@
-import { map, type Subscription } from 'rxjs';
+import { map, type OperatorFunction, type Subscription } from 'rxjs';
 import { Partitioners, type CompressionTypes, type Kafka, type Producer } from 'kafkajs';
 import { ProducerSink, type OutgoingRecord } from '../kafka/producerSink';
 import type { StageMetrics } from '../metrics/stageMetrics';
@@ -10,7 +10,7 @@ import { ingestedAt } from './lineage';
 import type { Logger } from './logger';
 import { mergeMapByKey } from './mergeMapByKey';
 import type { Attempted } from './retryPolicy';
-import type { StageWork } from './stageWork';
+import type { InputMessage, StageWork } from './stageWork';
 
 export interface KafkaStageRunnerOptions {
   stage: string;
@@ -35,11 +35,6 @@ export interface KafkaStageRunnerOptions {
   abort?: AbortController;
   /** Called after every group join, before records of the new assignment are emitted. */
   onRebalance?: () => void;
-}
-
-interface Processed {
-  record: ConsumedRecord;
-  attempted: Attempted<OutgoingRecord[]>;
 }
 
 /**
@@ -93,14 +88,10 @@ export class KafkaStageRunner {
     await this.producer.connect();
     const sink = new ProducerSink(this.producer, { logger: this.o.logger, compression: this.o.compression });
     this.sink = sink;
-    const keyOf = (r: ConsumedRecord): string => r.key?.toString('latin1') ?? `${r.partition}:${r.offset}`;
     let end = (): void => undefined;
     this.ended = new Promise((resolve) => (end = resolve));
     this.subscription = this.source.records
-      .pipe(
-        mergeMapByKey(keyOf, (record) => this.o.work.attempt(record).pipe(map((attempted): Processed => ({ record, attempted }))), this.o.concurrency),
-        awaitEach((p) => this.produce(sink, p)),
-      )
+      .pipe(processRecords({ work: this.o.work, concurrency: this.o.concurrency, produce: (record, attempted) => this.produce(sink, record, attempted) }))
       .subscribe({
         next: (record) => this.finish(record),
         error: (err: unknown) => {
@@ -118,7 +109,7 @@ export class KafkaStageRunner {
    * too large make a dead letter. Only a closed sink fails a send (outputs are retried until
    * acknowledged): then the record stays unfinished, undefined here.
    */
-  private async produce(sink: ProducerSink, { record, attempted: a }: Processed): Promise<ConsumedRecord | undefined> {
+  private async produce(sink: ProducerSink, record: ConsumedRecord, a: Attempted<OutgoingRecord[]>): Promise<ConsumedRecord | undefined> {
     const { work } = this.o;
     let sent: OutgoingRecord[] = [];
     try {
@@ -191,4 +182,27 @@ export class KafkaStageRunner {
   get inFlightCount(): number {
     return this.source.inFlightCount;
   }
+}
+
+export interface ProcessRecordsOptions<R extends InputMessage> {
+  work: StageWork;
+  /** Records in the stage's work at once. */
+  concurrency: number;
+  /** Writes a record's outputs (or its dead letter); resolves to the record once acknowledged, undefined if it must stay unfinished. */
+  produce: (record: R, attempted: Attempted<OutgoingRecord[]>) => Promise<R | undefined>;
+}
+
+/**
+ * The middle of the pipeline, apart from Kafka so tests can drive it: each record through the stage's
+ * work (one record per key at a time, so key order holds), then produced; a record comes out only once
+ * its outputs are acknowledged, and only then may its offset be committed.
+ */
+export function processRecords<R extends InputMessage>(o: ProcessRecordsOptions<R>): OperatorFunction<R, R> {
+  // A record without a key is its own key: it waits for nobody.
+  const keyOf = (r: R): string => r.key?.toString('latin1') ?? `${r.partition}:${r.offset}`;
+  return (records) =>
+    records.pipe(
+      mergeMapByKey(keyOf, (record) => o.work.attempt(record).pipe(map((attempted) => ({ record, attempted }))), o.concurrency),
+      awaitEach(({ record, attempted }) => o.produce(record, attempted)),
+    );
 }

@@ -46,7 +46,9 @@ export function mergeMapByKey<T, R>(keyOf: (value: T) => string, project: (value
       const upstream = source.subscribe({
         next: (value) => {
           const key = keyOf(value);
-          if (waiting.length === 0 && busy.size < concurrency && !busy.has(key)) start(value, key);
+          // After every pump no waiting value has both a free key and a free slot, so starting this
+          // one at once overtakes only values that cannot start yet.
+          if (busy.size < concurrency && !busy.has(key)) start(value, key);
           else waiting.push(value);
         },
         error: (err: unknown) => subscriber.error(err),
