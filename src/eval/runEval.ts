@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LlmBackend } from '../llm/backend';
 import { createBackend } from '../llm/createBackend';
+import { retryingBackend } from '../llm/retryingBackend';
+import { DEFAULT_RETRY_POLICY } from '../runtime/retryPolicy';
 import { withEmbeddedModel, type EmbeddedModelChoice } from '../llm/llmConfig';
 import { modelOfBackend } from '../llm/models';
 import { loadSeedPairs } from '../llm/seedPairs';
@@ -78,14 +80,15 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
   }
   problems.forEach((p) => say(`skipped ${p}`));
 
-  const backend = await createBackend(withEmbeddedModel(sc.llm, o.model), o.logger);
+  // Each call under the engine's retry policy, as a stage would retry its record: one 503 does not end the eval.
+  const backend = retryingBackend(await createBackend(withEmbeddedModel(sc.llm, o.model), o.logger), DEFAULT_RETRY_POLICY);
   try {
     const model = modelIdOf(backend.id);
     const concurrency = Math.max(1, o.topology.stages.find((s) => s.type === 'score')?.concurrency ?? 8);
     let backward: BackwardReport | null = null;
     if (o.backward) {
       say(`backward model ${model}: instruction recovery on ${pairs.length} pairs`);
-      const btBackend = await createBackend(withEmbeddedModel(bt.llm, o.model), o.logger);
+      const btBackend = retryingBackend(await createBackend(withEmbeddedModel(bt.llm, o.model), o.logger), DEFAULT_RETRY_POLICY);
       try {
         backward = await evalBackward({ pairs, seeds: pool, config: bt, backend: btBackend, concurrency, onProgress: tick(say, 'backward') });
       } finally {

@@ -2,8 +2,8 @@
  * The fetch the OpenAI client uses: the whole exchange, body included, within a deadline and a byte
  * cap. The client's own timeout stops at the response headers, so a server that sends headers and
  * then trickles (or never ends) its body would hold a request slot forever, and one that streams a
- * huge body would be buffered whole. Both end here as a ResponseLimitError, which the backend
- * retries like a timeout and, past its retries, the stage dead-letters.
+ * huge body would be buffered whole. Both end here as a ResponseLimitError: the attempt fails like a
+ * timeout, the retry policy tries the record again and, past the stage's retries, dead-letters it.
  */
 export class ResponseLimitError extends Error {
   constructor(

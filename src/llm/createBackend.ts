@@ -19,21 +19,21 @@ export interface CreateBackendOptions {
   env?: NodeJS.ProcessEnv;
   /** Passed to the model fetch when the embedded default model is not in the cache yet. */
   fetch?: FetchOptions;
-  /** Called on every retry inside an endpoint's call (metrics). */
-  onRetry?: () => void;
+  /** Called when a request failed on one endpoint and goes to another of the pool (metrics). */
+  onFailover?: () => void;
 }
 
 export async function createBackend(config: LlmConfig, logger: Logger, opts: CreateBackendOptions = {}): Promise<LlmBackend> {
   const env = opts.env ?? process.env;
   const cfg = applyEnvOverrides(config, env);
-  if (cfg.endpoints) return createPool(cfg, cfg.endpoints, env, logger, opts.onRetry);
+  if (cfg.retries !== undefined) logger.warn('llm.retries is ignored: the stage\'s retries apply to every attempt of a record (README "Retries")', { retries: cfg.retries });
+  if (cfg.endpoints) return createPool(cfg, cfg.endpoints, env, logger, opts.onFailover);
   const spec = cfg.embedded.model ? modelByName(cfg.embedded.model) : undefined;
   const modelPath = await resolveModelPath(cfg.embedded.modelPath, { ...opts.fetch, ...(spec ? { spec } : {}) });
   return acquireEmbedded({ ...cfg.embedded, modelPath, timeoutMs: cfg.timeoutMs, logger: logger.child({ component: 'llm' }) });
 }
 
-function createPool(cfg: LlmConfig, endpoints: readonly EndpointConfig[], env: NodeJS.ProcessEnv, logger: Logger, onRetry?: () => void): EndpointPool {
-  let pool: EndpointPool | undefined;
+function createPool(cfg: LlmConfig, endpoints: readonly EndpointConfig[], env: NodeJS.ProcessEnv, logger: Logger, onFailover?: () => void): EndpointPool {
   const log = logger.child({ component: 'llm' });
   const members: PoolMember[] = endpoints.map((e, i) => {
     const name = `endpoints[${i}]`;
@@ -46,17 +46,11 @@ function createPool(cfg: LlmConfig, endpoints: readonly EndpointConfig[], env: N
       keySource: key.source,
       timeoutMs: cfg.timeoutMs,
       maxResponseBytes: cfg.maxResponseBytes,
-      retries: cfg.retries,
       logger: log,
-      // Every retried overload (429, 5xx, timeout, reset) cuts this endpoint's adaptive limit.
-      onRetry: () => {
-        pool?.reportOverload(name);
-        onRetry?.();
-      },
     });
     return { name, backend, maxConcurrency: e.maxConcurrency };
   });
-  pool = new EndpointPool(members, { adaptive: cfg.adaptiveConcurrency, logger: log });
+  const pool = new EndpointPool(members, { adaptive: cfg.adaptiveConcurrency, logger: log, onFailover });
   log.info('llm endpoints', { api: cfg.api, endpoints: endpoints.map((e) => `${e.baseUrl}#${e.model}(max ${e.maxConcurrency})`).join(', ') });
   return pool;
 }

@@ -1,9 +1,11 @@
 /**
  * Several inference endpoints behind one LlmBackend. A request goes to the available endpoint with
  * the fewest requests in flight (ties round-robin); each endpoint has a concurrency limit (adaptive
- * AIMD by default, never above its configured maximum) and waiting requests queue FIFO. An endpoint
- * that fails `failureThreshold` times in a row (after its own retries) is skipped for `cooldownMs`,
- * and a request that failed retriably on one endpoint is tried once on each other endpoint.
+ * AIMD by default, never above its configured maximum; every retriable failure is an overload signal)
+ * and waiting requests queue FIFO. With several endpoints, one that fails `failureThreshold` times in
+ * a row is skipped for `cooldownMs`, and a request that failed retriably on one endpoint is sent once
+ * to each other endpoint (a failover, not a retry: each endpoint sees it once per call). A lone
+ * endpoint is never skipped: there is nowhere else to go, and the retry policy already spaces attempts.
  */
 import type { LlmBackend, LlmRequest, LlmResponse } from './backend';
 import { AdaptiveLimit } from './adaptiveLimit';
@@ -24,6 +26,8 @@ export interface PoolOptions {
   overloadHoldMs?: number;
   now?: () => number;
   logger?: Logger;
+  /** Called when a request that failed on one endpoint is sent to another (metrics). */
+  onFailover?: () => void;
 }
 
 interface EndpointState {
@@ -68,12 +72,6 @@ export class EndpointPool implements LlmBackend {
     return this.states.map((s) => ({ name: s.member.name, inFlight: s.inFlight, limit: this.limitOf(s), served: s.served, coolingDown: s.coolUntil > this.now() }));
   }
 
-  /** Overload seen inside an endpoint's own retry loop (429, 5xx, timeout, reset): halve its limit. */
-  reportOverload(name: string): void {
-    const s = this.states.find((x) => x.member.name === name);
-    if (s && this.opts.adaptive !== false && s.limit.onOverload()) this.opts.logger?.debug('llm endpoint limit cut', { endpoint: name, limit: s.limit.limit });
-  }
-
   async complete(request: LlmRequest): Promise<LlmResponse> {
     const tried = new Set<number>();
     for (;;) {
@@ -90,6 +88,7 @@ export class EndpointPool implements LlmBackend {
         this.recordFailure(s);
         tried.add(i);
         if (tried.size >= this.states.length || request.signal?.aborted) throw err;
+        this.opts.onFailover?.();
       } finally {
         s.inFlight -= 1;
         this.pump();
@@ -112,8 +111,8 @@ export class EndpointPool implements LlmBackend {
 
   private recordFailure(s: EndpointState): void {
     s.failures += 1;
-    if (this.opts.adaptive !== false) s.limit.onOverload();
-    if (s.failures >= (this.opts.failureThreshold ?? 3)) {
+    if (this.opts.adaptive !== false && s.limit.onOverload()) this.opts.logger?.debug('llm endpoint limit cut', { endpoint: s.member.name, limit: s.limit.limit });
+    if (this.states.length > 1 && s.failures >= (this.opts.failureThreshold ?? 3)) {
       s.coolUntil = this.now() + (this.opts.cooldownMs ?? 30_000);
       s.failures = (this.opts.failureThreshold ?? 3) - 1; // after the cool-down, one more failure cools it again
       this.opts.logger?.warn('llm endpoint keeps failing; skipping it for a while', { endpoint: s.member.name, cooldownMs: this.opts.cooldownMs ?? 30_000 });

@@ -5,7 +5,7 @@
  * API key: servers sometimes echo the Authorization header or the key in their error bodies.
  */
 import OpenAI from 'openai';
-import { ConfigError, PoisonRecordError, errorCauses } from '../runtime/errors';
+import { ConfigError, PoisonRecordError, RetriableError, errorCauses } from '../runtime/errors';
 import { ResponseLimitError } from './boundedFetch';
 
 export type FailureKind = 'rate-limit' | 'server' | 'timeout' | 'too-large' | 'malformed' | 'connection' | 'auth' | 'not-found' | 'bad-request' | 'aborted' | 'unknown';
@@ -53,6 +53,23 @@ export function classifyFailure(err: unknown, secrets: readonly string[], now: (
     return { kind: 'bad-request', retriable: false, status, message };
   }
   return { kind: 'unknown', retriable: false, message: clean(err instanceof Error ? err.message : String(err)) };
+}
+
+/**
+ * One request failed in a way that may pass (429, 5xx, timeout, reset, malformed or oversized answer).
+ * Thrown after a single attempt: the retry policy (src/runtime/retryPolicy.ts) tries the record again,
+ * no sooner than the server's Retry-After.
+ */
+export class LlmAttemptFailed extends RetriableError {
+  readonly retryAfterMs?: number;
+
+  constructor(
+    readonly failure: Failure,
+    where: { baseUrl: string; model: string },
+  ) {
+    super(`LLM request to ${where.baseUrl} (model ${where.model}) failed: ${failure.message}`);
+    this.retryAfterMs = failure.retryAfterMs;
+  }
 }
 
 /** The error a non-retriable failure becomes: ConfigError stops the stage with a fix, poison dead-letters one record. */

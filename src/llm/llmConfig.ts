@@ -47,7 +47,8 @@ export const llmConfigSchema = z.strictObject({
   timeoutMs: z.number().int().min(100).default(120_000),
   /** An answer body over this many bytes (after decompression) is cut off and the attempt retried. */
   maxResponseBytes: z.number().int().min(65_536).default(DEFAULT_MAX_RESPONSE_BYTES),
-  retries: z.number().int().min(0).max(20).default(4),
+  /** No longer used (a topology that sets it stays valid): the stage's `retries` bound every record's attempts. */
+  retries: z.number().int().min(0).max(20).optional(),
   adaptiveConcurrency: z.boolean().default(true),
   embedded: embeddedSchema.prefault({}),
 });

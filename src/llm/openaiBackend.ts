@@ -1,27 +1,20 @@
 /**
  * An LlmBackend for any OpenAI-compatible server (vLLM, llama.cpp server, Ollama, TGI, OpenAI) via
- * the official `openai` client. The client's own retries are off (maxRetries 0): this module retries
- * itself so every retry is observable (`onRetry`) and bounded (`retries`), with exponential backoff,
- * full jitter, and the server's Retry-After honoured (capped by `backoff.maxMs`).
+ * the official `openai` client. One HTTP request per call: the client's own retries are off
+ * (maxRetries 0) and this module does not retry either. A passing failure (429, 5xx, timeout, reset,
+ * malformed or oversized answer) is thrown as an LlmAttemptFailed carrying the server's Retry-After;
+ * the engine's one retry policy (src/runtime/retryPolicy.ts) decides whether and when to try again.
  */
 import OpenAI from 'openai';
 import type { LlmBackend, LlmRequest, LlmResponse, TokenLogprob } from './backend';
 import { boundedFetch } from './boundedFetch';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './llmConfig';
-import { classifyFailure, MalformedAnswerError, redact, toFinalError, type Failure } from './httpFailure';
+import { classifyFailure, LlmAttemptFailed, MalformedAnswerError, redact, toFinalError } from './httpFailure';
 import { renderCompletionPrompt } from './promptTemplate';
-import { backoffDelay, sleep as defaultSleep, type BackoffOptions } from '../runtime/backoff';
-import { RetriableError } from '../runtime/errors';
 import type { Logger } from '../runtime/logger';
 
 /** Local servers ignore the key but the client insists on one. */
 export const DUMMY_API_KEY = 'sk-no-key-required';
-
-export interface RetryInfo {
-  attempt: number;
-  delayMs: number;
-  failure: Failure;
-}
 
 export interface OpenAiBackendOptions {
   baseUrl: string;
@@ -34,12 +27,7 @@ export interface OpenAiBackendOptions {
   timeoutMs?: number;
   /** An answer body over this many bytes (decoded) is cut off and the attempt fails (see boundedFetch). */
   maxResponseBytes?: number;
-  /** Retries after the first attempt. */
-  retries?: number;
-  backoff?: BackoffOptions;
-  onRetry?: (info: RetryInfo) => void;
   logger?: Logger;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 type FinishReason = LlmResponse['finishReason'];
@@ -51,18 +39,12 @@ export class OpenAiBackend implements LlmBackend {
   private readonly client: OpenAI;
   private readonly api: 'chat' | 'completions';
   private readonly apiKey: string;
-  private readonly retries: number;
-  private readonly backoff: BackoffOptions;
   private readonly timeoutMs: number;
   private warnedEstimate = false;
-  /** Retries done so far (all requests): a cheap counter for metrics and tests. */
-  retryCount = 0;
 
   constructor(private readonly opts: OpenAiBackendOptions) {
     this.api = opts.api ?? 'chat';
     this.apiKey = opts.apiKey ?? DUMMY_API_KEY;
-    this.retries = opts.retries ?? 4;
-    this.backoff = opts.backoff ?? { initialMs: 250, maxMs: 20_000 };
     this.timeoutMs = opts.timeoutMs ?? 120_000;
     this.id = `openai:${opts.baseUrl}#${opts.model}`;
     // logLevel off: the client's debug logs would print request options; we log what we choose.
@@ -78,27 +60,18 @@ export class OpenAiBackend implements LlmBackend {
 
   async complete(request: LlmRequest): Promise<LlmResponse> {
     const where = { baseUrl: this.opts.baseUrl, model: this.opts.model, keySource: this.opts.keySource ?? 'the topology or OPENAI_API_KEY' };
-    for (let attempt = 1; ; attempt++) {
-      const started = Date.now();
-      try {
-        return await this.once(request);
-      } catch (err) {
-        const failure = classifyFailure(err, [this.apiKey]);
-        // The client reports its own timeout as a bare connection error when the abort comes from
-        // another realm (e.g. under jest): a connection failure at the deadline is a timeout.
-        if (failure.kind === 'connection' && Date.now() - started >= this.timeoutMs - 5) Object.assign(failure, { kind: 'timeout', message: `no answer within ${this.timeoutMs} ms` });
-        if (failure.kind === 'aborted' || request.signal?.aborted) throw abortError();
-        if (!failure.retriable) throw toFinalError(failure, where);
-        if (attempt > this.retries) {
-          throw new RetriableError(`LLM request to ${where.baseUrl} (model ${where.model}) failed after ${attempt} attempts: ${failure.message}`);
-        }
-        const delayMs = Math.min(this.backoff.maxMs, Math.max(backoffDelay(attempt, this.backoff), failure.retryAfterMs ?? 0));
-        this.retryCount += 1;
-        this.opts.onRetry?.({ attempt, delayMs, failure });
-        this.opts.logger?.debug('llm retry', { backend: this.id, attempt, delayMs, reason: failure.kind, status: failure.status });
-        await (this.opts.sleep ?? defaultSleep)(delayMs, request.signal);
-        if (request.signal?.aborted) throw abortError();
-      }
+    const started = Date.now();
+    try {
+      return await this.once(request);
+    } catch (err) {
+      const failure = classifyFailure(err, [this.apiKey]);
+      // The client reports its own timeout as a bare connection error when the abort comes from
+      // another realm (e.g. under jest): a connection failure at the deadline is a timeout.
+      if (failure.kind === 'connection' && Date.now() - started >= this.timeoutMs - 5) Object.assign(failure, { kind: 'timeout', message: `no answer within ${this.timeoutMs} ms` });
+      if (failure.kind === 'aborted' || request.signal?.aborted) throw abortError();
+      if (!failure.retriable) throw toFinalError(failure, where);
+      this.opts.logger?.debug('llm attempt failed', { backend: redact(this.id, [this.apiKey]), reason: failure.kind, status: failure.status });
+      throw new LlmAttemptFailed(failure, where);
     }
   }
 

@@ -4,12 +4,12 @@ import { ConfigError, PoisonRecordError } from '../runtime/errors';
 import { counterIn, gaugeIn, histogramIn } from './define';
 import { METRIC } from './names';
 
-/** How a failed LLM call ended, as a bounded label: the record's fault, the set-up's, or the server's after retries. */
+/** How a failed LLM call ended, as a bounded label: the record's fault, the set-up's, or a passing failure of the server (the retry policy tries again). */
 function errorKind(err: unknown): string | undefined {
   if (err instanceof Error && err.name === 'AbortError') return undefined; // we stopped it: not an error
   if (err instanceof PoisonRecordError) return 'rejected';
   if (err instanceof ConfigError) return 'config';
-  return 'failed-after-retries';
+  return 'transient';
 }
 
 /** The backend with its calls counted: in flight, latency by outcome, errors by kind, tokens in and out. */
@@ -53,8 +53,8 @@ export function instrumentLlm(backend: LlmBackend, registry: Registry, stage: st
   };
 }
 
-/** Counts the retries a backend does inside one call (429, 5xx, timeouts, resets). */
-export function llmRetryCounter(registry: Registry, stage: string): () => void {
+/** Counts requests sent to another endpoint of the pool after a retriable failure. */
+export function llmFailoverCounter(registry: Registry, stage: string): () => void {
   const retries = counterIn(registry, METRIC.llmRetries);
   return () => retries.inc({ stage });
 }

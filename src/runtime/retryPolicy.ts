@@ -1,5 +1,5 @@
 import { KafkaJSError } from 'kafkajs';
-import { Observable, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, asyncScheduler, lastValueFrom, type SchedulerLike, type Subscription } from 'rxjs';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import { ConfigError, InfrastructureError, PoisonRecordError, errorMessage, isRetriable } from './errors';
 
@@ -122,4 +122,25 @@ export function attempt<T>(work: () => PromiseLike<T> | T, policy: RetryPolicy, 
 
 function isPromiseLike<T>(value: PromiseLike<T> | T): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/**
+ * Runs `work` under the policy outside a stage (no record to dead-letter: `humpback eval`): its value,
+ * or the last error, thrown once the policy gives up (the error classes keep their meaning for the caller).
+ */
+export async function retrying<T>(work: () => Promise<T>, policy: RetryPolicy, hooks: AttemptHooks = {}): Promise<T> {
+  let last: unknown;
+  const outcome = await lastValueFrom(
+    attempt(
+      () =>
+        work().catch((err: unknown) => {
+          last = err;
+          throw err;
+        }),
+      policy,
+      hooks,
+    ),
+  );
+  if (outcome.ok) return outcome.value;
+  throw last;
 }

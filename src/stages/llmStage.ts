@@ -3,7 +3,7 @@ import type { LlmBackend } from '../llm/backend';
 import { createBackend, type LlmConfig } from '../llm/createBackend';
 import { errorMessage } from '../runtime/errors';
 import type { StageContext } from './stage';
-import { instrumentLlm, llmRetryCounter } from '../metrics/llmMetrics';
+import { instrumentLlm, llmFailoverCounter } from '../metrics/llmMetrics';
 
 /** Helpers shared by the LLM stages (backtranslate, score). */
 
@@ -34,7 +34,7 @@ export function modelIdOf(backendId: string): string {
  * a stage with concurrency 8 passes Node's default of 10 listeners: the stage's own signal allows more.
  */
 export async function openBackend(llm: LlmConfig, ctx: StageContext): Promise<{ backend: LlmBackend; signal: AbortSignal }> {
-  const backend = instrumentLlm(await createBackend(llm, ctx.logger, { onRetry: llmRetryCounter(ctx.registry, ctx.stage) }), ctx.registry, ctx.stage);
+  const backend = instrumentLlm(await createBackend(llm, ctx.logger, { onFailover: llmFailoverCounter(ctx.registry, ctx.stage) }), ctx.registry, ctx.stage);
   const stop = new AbortController();
   setMaxListeners(10_000, stop.signal);
   ctx.signal.addEventListener(

@@ -56,7 +56,7 @@ export interface TrialTopics {
 
 /** The topology of every trial (plain names; namespaced per trial). Short session timeouts: a dead member's partitions move after 6 s. */
 function baseTopology(llmUrl: string, outDir: string): string {
-  const llm = `{ endpoints: [{ baseUrl: '${llmUrl}', model: fake-model, maxConcurrency: 8 }], timeoutMs: 1500, retries: 4 }`;
+  const llm = `{ endpoints: [{ baseUrl: '${llmUrl}', model: fake-model, maxConcurrency: 8 }], timeoutMs: 1500 }`;
   return `
 version: 1
 name: faults

@@ -3,9 +3,9 @@ import type { StageContext } from '../../src/stages/stage';
 import type { FakeOpenAiServer } from './fakeOpenAiServer';
 import { testStageContext } from './stageContext';
 
-/** An `llm:` block pointing at the fake server: no backend retries, so a scripted failure shows at once. */
+/** An `llm:` block pointing at the fake server (one request per call: a scripted failure shows at once). */
 export function fakeLlm(server: FakeOpenAiServer, model = 'fake-model') {
-  return { endpoints: [{ baseUrl: server.url, model, maxConcurrency: 8 }], retries: 0, timeoutMs: 5000 };
+  return { endpoints: [{ baseUrl: server.url, model, maxConcurrency: 8 }], timeoutMs: 5000 };
 }
 
 /** A test stage context whose stop (abort) closes what the stage opened. */

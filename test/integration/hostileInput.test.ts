@@ -106,8 +106,8 @@ it('answers that trickle in forever or flood past the byte cap dead-letter their
   });
   const topologyFile = path.join(dir, 'topology.yaml');
   const base = namespaced(loadTopology(path.join(ROOT, 'topologies', 'humpback.yaml')), ns);
-  // Short limits so each bad record is given up on in seconds: 1 s per attempt, 2 attempts per call, 2 calls.
-  const stages = base.stages.map((st) => (st.type === 'backtranslate' ? { ...st, retries: 1, llm: { ...(st.llm as object), timeoutMs: 1000, retries: 1, maxResponseBytes: 65_536 } } : st));
+  // Short limits so each bad record is given up on in seconds: 1 s per attempt, 2 attempts (retries: 1).
+  const stages = base.stages.map((st) => (st.type === 'backtranslate' ? { ...st, retries: 1, llm: { ...(st.llm as object), timeoutMs: 1000, maxResponseBytes: 65_536 } } : st));
   fs.writeFileSync(topologyFile, stringify({ ...base, stages, trainer: { ...base.trainer, outDir: path.join(dir, 'snapshots') } }));
   const env = { HUMPBACK_LLM_BASE_URL: llm.url, HUMPBACK_LLM_MODEL: 'fake', HUMPBACK_LOG_LEVEL: 'warn' };
   const t = (name: string): string => `${ns}.${name}`;

@@ -48,7 +48,7 @@ interface Topo {
 /** A topology on topics named by `topicPrefix`; `groupName` names its consumer groups (a new one = a replay). */
 async function topology(topicPrefix: string, groupName = topicPrefix): Promise<Topo> {
   const t = topicPrefix;
-  const llm = `{ endpoints: [{ baseUrl: "${server.url}", model: fake-model }], retries: 0, timeoutMs: 10000 }`;
+  const llm = `{ endpoints: [{ baseUrl: "${server.url}", model: fake-model }], timeoutMs: 10000 }`;
   const yaml = `
 version: 1
 name: ${groupName}

@@ -13,10 +13,13 @@ describe('llm config: defaults', () => {
       api: 'chat',
       timeoutMs: 120_000,
       maxResponseBytes: 8 * 1024 * 1024,
-      retries: 4,
       adaptiveConcurrency: true,
       embedded: { sequences: 4, contextSize: 4096, contexts: 1 },
     });
+  });
+
+  it('still accepts the retired llm.retries (a topology valid before stays valid); the stage retries apply', () => {
+    expect(parseLlmConfig({ retries: 4 }).retries).toBe(4);
   });
 
   it('endpoints get a default concurrency limit', () => {

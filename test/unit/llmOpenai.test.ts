@@ -1,4 +1,5 @@
-import { OpenAiBackend, type OpenAiBackendOptions, type RetryInfo } from '../../src/llm/openaiBackend';
+import { LlmAttemptFailed, type Failure } from '../../src/llm/httpFailure';
+import { OpenAiBackend, type OpenAiBackendOptions } from '../../src/llm/openaiBackend';
 import { TURN_STOP } from '../../src/llm/promptTemplate';
 import type { LlmRequest } from '../../src/llm/backend';
 import { ConfigError, PoisonRecordError, RetriableError } from '../../src/runtime/errors';
@@ -15,8 +16,6 @@ const request = (content = 'Write a question.', extra: Partial<LlmRequest['sampl
 });
 
 let server: FakeOpenAiServer;
-let delays: number[];
-let retries: RetryInfo[];
 let logLines: string[];
 
 function backend(opts: Partial<OpenAiBackendOptions> = {}): OpenAiBackend {
@@ -26,9 +25,6 @@ function backend(opts: Partial<OpenAiBackendOptions> = {}): OpenAiBackend {
     apiKey: KEY,
     keySource: 'env HUMPBACK_LLM_API_KEY',
     timeoutMs: 2_000,
-    retries: 3,
-    sleep: async (ms) => void delays.push(ms), // no real waiting; the delays are asserted
-    onRetry: (info) => retries.push(info),
     logger: createLogger({}, 'debug', (line) => logLines.push(line)),
     ...opts,
   });
@@ -36,11 +32,20 @@ function backend(opts: Partial<OpenAiBackendOptions> = {}): OpenAiBackend {
 
 beforeEach(async () => {
   server = await startFakeOpenAiServer();
-  delays = [];
-  retries = [];
   logLines = [];
 });
 afterEach(() => server.close());
+
+/** The failure of one attempt that may pass: the backend tried once and left retrying to the retry policy. */
+async function attemptFailure(call: Promise<unknown>): Promise<Failure> {
+  const err = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(LlmAttemptFailed);
+  expect(err).toBeInstanceOf(RetriableError);
+  return (err as LlmAttemptFailed).failure;
+}
 
 describe('OpenAiBackend (chat)', () => {
   it('returns the continuation, token counts from usage, and sends the sampling parameters', async () => {
@@ -76,43 +81,27 @@ describe('OpenAiBackend (chat)', () => {
     ['503', { kind: 'status', status: 503 } as const, 'server'],
     ['429', { kind: 'status', status: 429 } as const, 'rate-limit'],
     ['connection reset', { kind: 'reset' } as const, 'connection'],
-  ])('retries after %s, then succeeds', async (_name, failure, kind) => {
-    server.enqueue(failure, failure);
+  ])('makes one request: after %s it fails the attempt as retriable (the retry policy decides), and the next call answers', async (_name, failure, kind) => {
+    server.enqueue(failure);
     const b = backend();
-    const res = await b.complete(request());
-    expect(res.text).toBe('ok');
-    expect(server.count()).toBe(3);
-    expect(retries.map((r) => r.failure.kind)).toEqual([kind, kind]);
-    expect(b.retryCount).toBe(2);
+    expect((await attemptFailure(b.complete(request()))).kind).toBe(kind);
+    expect(server.count()).toBe(1);
+    expect((await b.complete(request())).text).toBe('ok');
   });
 
-  it('retries a request that hangs past the timeout', async () => {
+  it('fails an attempt that hangs past the timeout', async () => {
     server.enqueue({ kind: 'hang' });
-    const res = await backend({ timeoutMs: 300 }).complete(request());
-    expect(res.text).toBe('ok');
-    expect(retries.map((r) => r.failure.kind)).toEqual(['timeout']);
+    expect((await attemptFailure(backend({ timeoutMs: 300 }).complete(request()))).kind).toBe('timeout');
   });
 
-  it('honours Retry-After on 429 (capped by the backoff maximum)', async () => {
-    server.enqueue({ kind: 'status', status: 429, headers: { 'retry-after': '3' } }, { kind: 'status', status: 429, headers: { 'retry-after': '120' } });
-    await backend({ backoff: { initialMs: 10, maxMs: 10_000 } }).complete(request());
-    expect(delays[0]).toBe(3_000);
-    expect(delays[1]).toBe(10_000);
-  });
-
-  it('backs off exponentially with full jitter within the cap', async () => {
-    server.respond = () => ({ kind: 'status', status: 500 });
-    await expect(backend({ retries: 5, backoff: { initialMs: 100, maxMs: 1_000 } }).complete(request())).rejects.toBeInstanceOf(RetriableError);
-    expect(delays).toHaveLength(5);
-    delays.forEach((d, i) => expect(d).toBeLessThanOrEqual(Math.min(1_000, 100 * 2 ** i)));
-  });
-
-  it('gives up after the retry budget with a RetriableError', async () => {
-    server.respond = () => ({ kind: 'status', status: 502 });
-    const err = await backend({ retries: 2 }).complete(request()).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(RetriableError);
-    expect((err as Error).message).toMatch(/failed after 3 attempts: HTTP 502/);
-    expect(server.count()).toBe(3);
+  it("passes the server's Retry-After on to the retry policy", async () => {
+    server.enqueue({ kind: 'status', status: 429, headers: { 'retry-after': '3' } });
+    const err = await backend()
+      .complete(request())
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LlmAttemptFailed);
+    expect((err as LlmAttemptFailed).retryAfterMs).toBe(3_000);
+    expect((err as Error).message).toMatch(/failed: HTTP 429/);
   });
 
   it('401: a ConfigError naming where the key comes from, never the key, even when the server echoes it', async () => {
@@ -126,11 +115,13 @@ describe('OpenAiBackend (chat)', () => {
     expect(everything).not.toContain('SECRET');
   });
 
-  it('the key never appears in retry logs or retry reasons, even when an error body echoes it', async () => {
+  it('the key never appears in logs or failure reasons, even when an error body echoes it', async () => {
     server.enqueue({ kind: 'status', status: 500, body: { error: { message: `boom for ${KEY}` } } });
-    await backend().complete(request());
-    expect(retries[0].failure.message).toContain('***');
-    expect([JSON.stringify(retries), ...logLines].join('\n')).not.toContain(KEY);
+    const err = await backend()
+      .complete(request())
+      .catch((e: unknown) => e);
+    expect((err as LlmAttemptFailed).failure.message).toContain('***');
+    expect([String(err), JSON.stringify(err), ...logLines].join('\n')).not.toContain(KEY);
   });
 
   it('404: a ConfigError pointing at baseUrl and model', async () => {
@@ -146,35 +137,33 @@ describe('OpenAiBackend (chat)', () => {
     expect(server.count()).toBe(1);
   });
 
-  it('an aborted request stops retrying', async () => {
+  it('an aborted request ends as an AbortError, not as a failure to retry', async () => {
     const controller = new AbortController();
-    server.respond = () => ({ kind: 'status', status: 500 });
-    const b = backend({ sleep: async () => controller.abort() });
-    await expect(b.complete({ ...request(), signal: controller.signal })).rejects.toThrow(/aborted/);
+    server.enqueue({ kind: 'hang' });
+    const call = backend().complete({ ...request(), signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(call).rejects.toMatchObject({ name: 'AbortError' });
     expect(server.count()).toBe(1);
   });
 });
 
 describe('OpenAiBackend against hostile transfers (the test double)', () => {
-  it('a body that trickles in forever fails the attempt at the timeout (headers alone do not count), then the retry answers', async () => {
+  it('a body that trickles in forever fails the attempt at the timeout (headers alone do not count)', async () => {
     server.enqueue({ kind: 'trickle' });
     const started = Date.now();
-    const res = await backend({ timeoutMs: 400 }).complete(request());
-    expect(res.text).toBe('ok');
-    expect(retries.map((r) => r.failure)).toEqual([expect.objectContaining({ kind: 'timeout', message: 'no complete answer within 400 ms' })]);
+    expect(await attemptFailure(backend({ timeoutMs: 400 }).complete(request()))).toMatchObject({ kind: 'timeout', message: 'no complete answer within 400 ms' });
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it.each([
     ['plain', false],
     ['gzip bomb', true],
-  ])('a %s body over the byte cap is cut off while it is read (never buffered whole), then the retry answers', async (_name, gzip) => {
+  ])('a %s body over the byte cap is cut off while it is read (never buffered whole): a failed attempt', async (_name, gzip) => {
     const bytes = 512 * 1024 * 1024;
     server.enqueue({ kind: 'flood', bytes, gzip });
-    const res = await backend({ maxResponseBytes: 1024 * 1024 }).complete(request());
-    expect(res.text).toBe('ok');
-    expect(retries.map((r) => r.failure.kind)).toEqual(['too-large']);
-    expect(retries[0].failure.message).toMatch(/over the 1048576-byte cap/);
+    const failure = await attemptFailure(backend({ maxResponseBytes: 1024 * 1024 }).complete(request()));
+    expect(failure.kind).toBe('too-large');
+    expect(failure.message).toMatch(/over the 1048576-byte cap/);
     // The connection was closed soon after the cap: most of the half gigabyte was never sent.
     expect(server.stats.floodBytesSent).toBeLessThan(bytes / 4);
   });
@@ -184,27 +173,16 @@ describe('OpenAiBackend against hostile transfers (the test double)', () => {
     ['broken JSON', { kind: 'raw', status: 200, contentType: 'application/json', body: '{"choices": [' } as const, /not valid JSON/],
     ['an empty 204', { kind: 'raw', status: 204, body: '' } as const, /200 with an empty body|not a completion/],
     ['JSON without choices', { kind: 'raw', status: 200, contentType: 'application/json', body: '{"result": "ok"}' } as const, /JSON without a choices list/],
-  ])('a success status with %s is a malformed answer: retried, then the next answer is used', async (_name, action, message) => {
+  ])('a success status with %s is a malformed answer: a failed attempt, retriable', async (_name, action, message) => {
     server.enqueue(action);
-    const res = await backend().complete(request());
-    expect(res.text).toBe('ok');
-    expect(retries.map((r) => r.failure.kind)).toEqual(['malformed']);
-    expect(retries[0].failure.message).toMatch(message);
+    const failure = await attemptFailure(backend().complete(request()));
+    expect(failure.kind).toBe('malformed');
+    expect(failure.message).toMatch(message);
   });
 
-  it('a connection that drops in the middle of the body is a retried connection failure, not a dead letter', async () => {
+  it('a connection that drops in the middle of the body is a retriable connection failure, not a dead letter', async () => {
     server.enqueue({ kind: 'truncate' });
-    const res = await backend().complete(request());
-    expect(res.text).toBe('ok');
-    expect(retries.map((r) => r.failure)).toEqual([expect.objectContaining({ kind: 'connection', message: expect.stringMatching(/connection lost during the answer/) })]);
-  });
-
-  it('a server that only ever trickles or floods ends in a RetriableError after the retry budget (the stage dead-letters the record)', async () => {
-    server.respond = (req) => (req.seq % 2 === 0 ? { kind: 'trickle' } : { kind: 'flood', bytes: 64 * 1024 * 1024 });
-    const err = await backend({ timeoutMs: 300, retries: 3, maxResponseBytes: 256 * 1024 }).complete(request()).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(RetriableError);
-    expect(retries.map((r) => r.failure.kind)).toEqual(['timeout', 'too-large', 'timeout']);
-    expect(server.count()).toBe(4);
+    expect(await attemptFailure(backend().complete(request()))).toMatchObject({ kind: 'connection', message: expect.stringMatching(/connection lost during the answer/) });
   });
 });
 

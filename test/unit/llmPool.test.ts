@@ -3,6 +3,7 @@ import type { LlmBackend, LlmRequest, LlmResponse } from '../../src/llm/backend'
 import { EndpointPool, type PoolMember } from '../../src/llm/endpointPool';
 import { OpenAiBackend } from '../../src/llm/openaiBackend';
 import { ConfigError, PoisonRecordError, RetriableError } from '../../src/runtime/errors';
+import { DEFAULT_RETRY_POLICY, retrying } from '../../src/runtime/retryPolicy';
 import { startFakeOpenAiServer } from '../helpers/fakeOpenAiServer';
 
 const req: LlmRequest = { messages: [{ role: 'user', content: 'q' }], sampling: { temperature: 0, topP: 1, maxTokens: 8 } };
@@ -73,16 +74,27 @@ describe('EndpointPool', () => {
     const bad = new FakeBackend('bad');
     bad.fail = () => new RetriableError('HTTP 503');
     const good = new FakeBackend('good');
-    const pool = new EndpointPool([member(bad, 4), member(good, 4)], { failureThreshold: 2, cooldownMs: 10_000, now: () => now });
+    let failovers = 0;
+    const pool = new EndpointPool([member(bad, 4), member(good, 4)], { failureThreshold: 2, cooldownMs: 10_000, now: () => now, onFailover: () => (failovers += 1) });
     const results = [];
     for (let i = 0; i < 8; i++) results.push(await pool.complete(req));
     expect(results.every((r) => r.text === 'good')).toBe(true);
     expect(bad.calls).toBe(2); // then cooled down
+    expect(failovers).toBe(2);
     expect(pool.snapshot()[0].coolingDown).toBe(true);
     now = 10_001; // cool-down over: tried again, and one more failure cools it again
     await pool.complete(req);
     await pool.complete(req);
     expect(bad.calls).toBe(3);
+  });
+
+  it('never skips a lone endpoint: there is nowhere else to go, and the retry policy spaces the attempts', async () => {
+    const only = new FakeBackend('only');
+    only.fail = () => new RetriableError('HTTP 503');
+    const pool = new EndpointPool([member(only, 4)], { failureThreshold: 2, cooldownMs: 60_000 });
+    for (let i = 0; i < 4; i++) await expect(pool.complete(req)).rejects.toThrow('HTTP 503');
+    expect(only.calls).toBe(4);
+    expect(pool.snapshot()[0].coolingDown).toBe(false);
   });
 
   it('gives up with the last RetriableError when every endpoint failed', async () => {
@@ -116,10 +128,12 @@ describe('EndpointPool', () => {
     expect(a.calls).toBe(1);
   });
 
-  it('halves an endpoint limit on overload and lets it grow back (adaptive)', async () => {
+  it('halves an endpoint limit on overload (a retriable failure) and lets it grow back (adaptive)', async () => {
     const a = new FakeBackend('a', 1);
     const pool = new EndpointPool([member(a, 8)]);
-    pool.reportOverload('a');
+    a.fail = () => new RetriableError('HTTP 429');
+    await expect(pool.complete(req)).rejects.toThrow(RetriableError);
+    a.fail = undefined;
     expect(pool.snapshot()[0].limit).toBe(4);
     await Promise.all(Array.from({ length: 60 }, () => pool.complete(req)));
     expect(pool.snapshot()[0].limit).toBe(8);
@@ -127,11 +141,12 @@ describe('EndpointPool', () => {
 
   it('against a server that refuses beyond its capacity, AIMD brings the limit down to it', async () => {
     const server = await startFakeOpenAiServer({ latencyMs: 20, capacity: 4, overCapacity: 'reject429' });
-    let pool: EndpointPool | undefined;
-    const backend = new OpenAiBackend({ baseUrl: server.url, model: 'm', retries: 20, backoff: { initialMs: 5, maxMs: 100 }, onRetry: () => pool?.reportOverload('s') });
-    pool = new EndpointPool([{ name: 's', backend, maxConcurrency: 32 }], { overloadHoldMs: 30 });
+    const backend = new OpenAiBackend({ baseUrl: server.url, model: 'm' });
+    const pool = new EndpointPool([{ name: 's', backend, maxConcurrency: 32 }], { overloadHoldMs: 30 });
+    // Each refused request is tried again as a stage retries its record (short waits: the server is local).
+    const policy = { ...DEFAULT_RETRY_POLICY, retries: 20, backoff: { initialMs: 5, maxMs: 100 } };
     try {
-      await Promise.all(Array.from({ length: 120 }, () => pool!.complete(req)));
+      await Promise.all(Array.from({ length: 120 }, () => retrying(() => pool.complete(req), policy)));
       expect(pool.snapshot()[0].limit).toBeLessThanOrEqual(8);
       expect(server.stats.served).toBe(120);
     } finally {
