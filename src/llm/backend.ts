@@ -1,6 +1,6 @@
 /**
  * The one small interface every LLM backend implements: text in, text and token counts out.
- * Stages depend on this only, so the scorer stays pluggable (METHOD.md: better scorers, better data).
+ * Stages depend on this only, so the scorer stays pluggable (docs/method.md: better scorers, better data).
  */
 export interface SamplingParams {
   temperature: number;

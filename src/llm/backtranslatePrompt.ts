@@ -6,7 +6,7 @@ import type { SeedPair } from './seedPairs';
 /**
  * The backward model M_yx = p(instruction | output). With an off-the-shelf instruct model it is
  * emulated by a prompt that shows k seed pairs flipped (answer first, then its instruction); a
- * finetuned backward model takes the answer alone (METHOD.md "Backward model").
+ * finetuned backward model takes the answer alone (docs/method.md "Backward model").
  */
 const SYSTEM = 'You reconstruct what a user asked. Given an answer, you reply with the single most likely question or instruction it answers, and nothing else.';
 const ASK = 'Below is a candidate answer to a question or instruction from a user. Write the most likely question to which the text below would be a great answer.';

@@ -2,7 +2,7 @@ import type { ChatMessage } from './backend';
 import { fence, promptVersion } from './promptVersion';
 
 /**
- * The self-curation prompt: the paper's 5-point rating scale (METHOD.md) in the engine's own wording.
+ * The self-curation prompt: the paper's 5-point rating scale (docs/method.md) in the engine's own wording.
  * The instruction and the answer are untrusted web text: they sit inside fenced blocks and the model
  * is told to treat them as data, never as instructions.
  */

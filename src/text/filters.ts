@@ -1,7 +1,7 @@
 import { fnv1a32 } from './normalize';
 
 /**
- * The segment quality rules of METHOD.md ("Unlabelled data"), each a pure function that returns a
+ * The segment quality rules of docs/method.md ("Unlabelled data"), each a pure function that returns a
  * drop reason or null. Defaults are the paper's where it gives a value; the others are ours and are
  * stated next to each default. src/stages/segment.ts applies them in a fixed order (cheap
  * heading rules first, language ID last) and counts the first reason that fires.

@@ -44,7 +44,7 @@ export function fnv1a32(text: string, seed = 0x811c9dc5): number {
   return h >>> 0;
 }
 
-/** Length in Unicode code points (what METHOD.md's character counts mean), not UTF-16 units. */
+/** Length in Unicode code points (what docs/method.md's character counts mean), not UTF-16 units. */
 export function codePointLength(text: string): number {
   let n = 0;
   for (let i = 0; i < text.length; i++) {

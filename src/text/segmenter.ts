@@ -20,7 +20,7 @@ export interface CandidateSegment {
 const BLOCK_SEPARATOR = '\n\n';
 
 /**
- * Cuts a document into candidate segments (METHOD.md "Unlabelled data"): every heading at every
+ * Cuts a document into candidate segments (docs/method.md "Unlabelled data"): every heading at every
  * level opens a candidate that runs to the next heading of the same or a higher level, so a parent
  * section and each of its sub-sections are all candidates. Which of them is self-contained is left
  * to the length window and the other filters: a short sub-section is too small on its own while its

@@ -1,7 +1,7 @@
 import type { ExampleSource } from '../records/types';
 
 /**
- * Training lines. Every example carries the paper's source tag as its system message (METHOD.md
+ * Training lines. Every example carries the paper's source tag as its system message (docs/method.md
  * "Training data tags"): the model learns to tell web-derived answers from assistant-style ones, and
  * both tags together worked best at inference. The tags live here once each: a peer reproduction
  * swapped them by mistake for months, so test/unit/trainerFormat.test.ts pins the exact strings.

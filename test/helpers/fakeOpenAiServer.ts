@@ -62,7 +62,7 @@ export interface FakeServerOptions {
   logprobs?: boolean;
 }
 
-/** Outputs a careless parser gets wrong (METHOD.md: parse robustly, count failures). */
+/** Outputs a careless parser gets wrong (docs/method.md: parse robustly, count failures). */
 export const HOSTILE = {
   scoreTen: 'The answer is thorough.\nScore: 10',
   twoScores: 'Score: 5\nOn reflection the answer is weak.\nScore: 2',

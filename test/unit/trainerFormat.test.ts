@@ -3,7 +3,7 @@ import { AUGMENTED_TAG, SEED_TAG, alpacaLine, chatLine, formatLine, tagFor, type
 const augmented: TrainingExample = { source: 'augmented', instruction: 'How do humpback whales sing?', output: 'Male humpbacks sing long, structured songs.\nThey repeat themes.' };
 const seed: TrainingExample = { source: 'seed', instruction: 'What is Python?', output: 'Python is a programming language.' };
 
-describe('training data tags (METHOD.md "Training data tags")', () => {
+describe('training data tags (docs/method.md "Training data tags")', () => {
   it('are exactly the paper strings', () => {
     expect(AUGMENTED_TAG).toBe('Answer with knowledge from web search.');
     expect(SEED_TAG).toBe('Answer in the style of an AI Assistant.');

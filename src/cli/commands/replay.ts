@@ -28,7 +28,7 @@ interface ReplayOptions {
 }
 
 /**
- * `humpback replay --iteration N --scorer S`: the next iteration of METHOD.md. The candidates topic
+ * `humpback replay --iteration N --scorer S`: the next iteration of docs/method.md. The candidates topic
  * is re-scored from its beginning by the new scorer in new consumer groups (`<name>.iterN.<stage>`);
  * scores and curated tiers go to topics named by iteration. Instructions are never regenerated:
  * no backtranslate stage runs.
