@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { errorMessage } from '../src/runtime/errors';
+import { errorMessage } from '../src/core/errors';
 import { brokers, quickMode, repoRoot, runMain, type BenchRow } from './common';
 import { measureEmbedded } from './llmEmbedded';
 import { measureEvalThroughput } from './evalThroughput';

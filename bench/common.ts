@@ -14,7 +14,7 @@ import { applyTopics } from '../src/kafka/admin';
 import { createKafka, parseBrokerList } from '../src/kafka/brokers';
 import { createSerde, type Serde } from '../src/kafka/serde/avroSerde';
 import type { SegmentRecord } from '../src/records/types';
-import { createLogger } from '../src/runtime/logger';
+import { createLogger } from '../src/core/logger';
 import { loadTopology, resolveTopology, type ResolvedTopology } from '../src/topology/loader';
 import { namespaced } from '../src/topology/rewrite';
 import type { StageEntry } from '../src/topology/schema';

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { evalMarkdown } from '../src/eval/evalTable';
 import { runEval } from '../src/eval/runEval';
 import { DEFAULT_MODEL } from '../src/llm/models';
-import { createLogger } from '../src/runtime/logger';
+import { createLogger } from '../src/core/logger';
 import { loadTopology } from '../src/topology/loader';
 import { quickMode, repoRoot, runMain, type BenchRow } from './common';
 

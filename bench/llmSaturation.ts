@@ -14,7 +14,7 @@
 import type { LlmRequest } from '../src/llm/backend';
 import { EndpointPool, type PoolMember } from '../src/llm/endpointPool';
 import { OpenAiBackend } from '../src/llm/openaiBackend';
-import { DEFAULT_RETRY_POLICY, retrying, type RetryPolicy } from '../src/runtime/retryPolicy';
+import { DEFAULT_RETRY_POLICY, retrying, type RetryPolicy } from '../src/core/retryPolicy';
 import { runMain, type BenchRow } from './common';
 import { startFakeServer, type ServerOptions } from './fakeServer';
 

@@ -19,7 +19,7 @@
 import { Partitioners, type Admin, type Kafka, type Message } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { applyTopics } from '../src/kafka/admin';
-import { createLogger } from '../src/runtime/logger';
+import { createLogger } from '../src/core/logger';
 import { startKafkaStage } from '../src/topology/builder';
 import { passthroughTopology } from '../test/helpers/pipeline';
 import { benchKafka, benchSerde, cleanUp, numberOption, runMain, segmentMessages, sleep, topicCount, uniquePrefix, withAdmin, type BenchRow } from './common';

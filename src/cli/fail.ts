@@ -1,4 +1,4 @@
-import { ConfigError, HumpbackError } from '../runtime/errors';
+import { ConfigError, HumpbackError } from '../core/errors';
 
 /**
  * Wraps a command action: a known error prints one clear line (what and how to fix) and exits 1;

@@ -1,4 +1,4 @@
-import { ConfigError } from '../runtime/errors';
+import { ConfigError } from '../core/errors';
 
 /** `--iteration N` of replay, snapshot and trainer: 2 or more (iteration 1 is the topology itself). */
 export function parseIteration(value: string): number {

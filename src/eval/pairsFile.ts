@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { z } from 'zod';
-import { ConfigError } from '../runtime/errors';
+import { ConfigError } from '../core/errors';
 
 export const evalPairSchema = z.object({
   instruction: z.string().trim().min(1),

@@ -12,7 +12,7 @@ import type { LlmBackend } from '../llm/backend';
 import type { Scorer } from '../llm/scoring/scorer';
 import { contentKey } from '../stages/contentKey';
 import { seedOf } from '../stages/llmStage';
-import { PoisonRecordError } from '../runtime/errors';
+import { PoisonRecordError } from '../core/errors';
 import { mapConcurrent } from './concurrent';
 import { auc, mean, precisionRecall, spearman } from './metrics';
 import type { EvalPair, LabelledPair } from './pairsFile';

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
-import type { Logger } from '../runtime/logger';
+import type { Logger } from '../core/logger';
 import { replaceFileAtomically } from '../util/durable';
 import { cacheDir } from '../util/paths';
 import { hasKnownExtension } from './detect';

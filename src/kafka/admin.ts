@@ -1,5 +1,5 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
-import { isRetriable, RetriableError } from '../runtime/errors';
+import { isRetriable, RetriableError } from '../core/errors';
 
 /**
  * compression.type values a topic may have. The broker recompresses to it, and every reader here is

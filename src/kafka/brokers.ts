@@ -1,7 +1,7 @@
 import { Kafka, type LogEntry, logLevel, type logCreator } from 'kafkajs';
-import { ConfigError } from '../runtime/errors';
-import { createLogger, type Logger } from '../runtime/logger';
-import { startLocalBroker } from './localBroker';
+import { ConfigError } from '../core/errors';
+import { createLogger, type Logger } from '../core/logger';
+import { startLocalBroker } from '../dev/localBroker';
 import type { ClientConfig } from './security/clientConfig';
 import { kafkajsSecurity } from './security/kafkajsOptions';
 

@@ -1,5 +1,5 @@
 import { CompressionTypes, type Kafka } from 'kafkajs';
-import type { Logger } from '../runtime/logger';
+import type { Logger } from '../core/logger';
 import { createKafka, resolveBrokers } from './brokers';
 import { resolveClientConfig, type ClientConfig } from './security/clientConfig';
 import { checkKafkaAccess } from './security/preflight';

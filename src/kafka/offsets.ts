@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import { ConfigError } from '../runtime/errors';
+import { ConfigError } from '../core/errors';
 
 /** Offsets of a consumer group and watermarks of topics, keyed `topic:partition` (numbers: far below 2^53). */
 export function partitionKey(topic: string, partition: number): string {

@@ -1,8 +1,8 @@
 import type { CompressionTypes, Message, Producer, TopicMessages } from 'kafkajs';
-import { backoffDelay, sleep } from '../runtime/backoff';
-import { DEFAULT_RETRY_POLICY } from '../runtime/retryPolicy';
-import { PoisonRecordError, errorMessage } from '../runtime/errors';
-import type { Logger } from '../runtime/logger';
+import { backoffDelay, sleep } from '../core/backoff';
+import { DEFAULT_RETRY_POLICY } from '../core/retryPolicy';
+import { PoisonRecordError, errorMessage } from '../core/errors';
+import type { Logger } from '../core/logger';
 
 export interface OutgoingRecord {
   topic: string;

@@ -10,8 +10,8 @@ import { applyEnvOverrides, type EndpointConfig, type LlmConfig } from './llmCon
 import { resolveModelPath, type FetchOptions } from './modelFetch';
 import { modelByName } from './models';
 import { OpenAiBackend } from './openaiBackend';
-import { ConfigError } from '../runtime/errors';
-import type { Logger } from '../runtime/logger';
+import { ConfigError } from '../core/errors';
+import type { Logger } from '../core/logger';
 
 export { llmConfigSchema, parseLlmConfig, type LlmConfig, type LlmConfigInput } from './llmConfig';
 

@@ -17,8 +17,8 @@ import path from 'node:path';
 import type { ChatHistoryItem, ChatWrapper, ControlledEvaluateInputItem, Llama, LlamaContext, LlamaModel, Token } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
 import type { ChatMessage, ContinuationLogprobs, ContinuationRequest, FinalChoice, LlmBackend, LlmRequest, LlmResponse } from './backend';
 import { LockstepScheduler, type SequenceSlot, type TokenChoice, type TokenText } from './lockstepScheduler';
-import { ConfigError } from '../runtime/errors';
-import type { Logger } from '../runtime/logger';
+import { ConfigError } from '../core/errors';
+import type { Logger } from '../core/logger';
 
 type NodeLlamaCpp = typeof import('node-llama-cpp', { with: { 'resolution-mode': 'import' } });
 

@@ -9,8 +9,8 @@
  */
 import type { LlmBackend, LlmRequest, LlmResponse } from './backend';
 import { AdaptiveLimit } from './adaptiveLimit';
-import { isRetriable } from '../runtime/errors';
-import type { Logger } from '../runtime/logger';
+import { isRetriable } from '../core/errors';
+import type { Logger } from '../core/logger';
 
 export interface PoolMember {
   name: string;

@@ -5,7 +5,7 @@
  * API key: servers sometimes echo the Authorization header or the key in their error bodies.
  */
 import OpenAI from 'openai';
-import { ConfigError, PoisonRecordError, RetriableError, errorCauses } from '../runtime/errors';
+import { ConfigError, PoisonRecordError, RetriableError, errorCauses } from '../core/errors';
 import { ResponseLimitError } from './boundedFetch';
 
 export type FailureKind = 'rate-limit' | 'server' | 'timeout' | 'too-large' | 'malformed' | 'connection' | 'auth' | 'not-found' | 'bad-request' | 'aborted' | 'unknown';
@@ -57,7 +57,7 @@ export function classifyFailure(err: unknown, secrets: readonly string[], now: (
 
 /**
  * One request failed in a way that may pass (429, 5xx, timeout, reset, malformed or oversized answer).
- * Thrown after a single attempt: the retry policy (src/runtime/retryPolicy.ts) tries the record again,
+ * Thrown after a single attempt: the retry policy (src/core/retryPolicy.ts) tries the record again,
  * no sooner than the server's Retry-After.
  */
 export class LlmAttemptFailed extends RetriableError {

@@ -3,7 +3,7 @@
  * No `endpoints` means the embedded model. Validation errors name the path and the fix.
  */
 import { z } from 'zod';
-import { ConfigError } from '../runtime/errors';
+import { ConfigError } from '../core/errors';
 import { MODELS } from './models';
 
 const httpUrl = z.string().refine((s) => /^https?:\/\/[^\s/]+/.test(s), {

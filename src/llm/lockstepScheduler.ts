@@ -15,7 +15,7 @@
  * last line, not a guess: the model still decides which allowed token follows its own text.
  * The model is behind two small interfaces so this logic is unit-tested without a model.
  */
-import { PoisonRecordError, RetriableError } from '../runtime/errors';
+import { PoisonRecordError, RetriableError } from '../core/errors';
 
 export interface StepSampling {
   temperature: number;

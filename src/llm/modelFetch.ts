@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { ConfigError } from '../runtime/errors';
+import { ConfigError } from '../core/errors';
 import { cacheDir } from '../util/paths';
 import { DEFAULT_MODEL, type ModelSpec } from './models';
 

@@ -7,7 +7,7 @@
  * Which one is the default, and which scoring mode each uses by default, was chosen by
  * `humpback eval` (README "Choosing the model"): the catalogue records the outcome, not a taste.
  */
-import { ConfigError } from '../runtime/errors';
+import { ConfigError } from '../core/errors';
 import type { ScoringDefaults } from './scoring/modes';
 
 export interface ModelSpec {

@@ -3,7 +3,7 @@
  * the official `openai` client. One HTTP request per call: the client's own retries are off
  * (maxRetries 0) and this module does not retry either. A passing failure (429, 5xx, timeout, reset,
  * malformed or oversized answer) is thrown as an LlmAttemptFailed carrying the server's Retry-After;
- * the engine's one retry policy (src/runtime/retryPolicy.ts) decides whether and when to try again.
+ * the engine's one retry policy (src/core/retryPolicy.ts) decides whether and when to try again.
  */
 import OpenAI from 'openai';
 import type { LlmBackend, LlmRequest, LlmResponse, TokenLogprob } from './backend';
@@ -11,7 +11,7 @@ import { boundedFetch } from './boundedFetch';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './llmConfig';
 import { classifyFailure, LlmAttemptFailed, MalformedAnswerError, redact, toFinalError } from './httpFailure';
 import { renderCompletionPrompt } from './promptTemplate';
-import type { Logger } from '../runtime/logger';
+import type { Logger } from '../core/logger';
 
 /** Local servers ignore the key but the client insists on one. */
 export const DUMMY_API_KEY = 'sk-no-key-required';

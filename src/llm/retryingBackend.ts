@@ -1,5 +1,5 @@
 import type { ContinuationLogprobs, ContinuationRequest, LlmBackend, LlmResponse } from './backend';
-import { retrying, type RetryPolicy } from '../runtime/retryPolicy';
+import { retrying, type RetryPolicy } from '../core/retryPolicy';
 
 /**
  * A backend whose every call runs under the retry policy, for callers that are not stages (a stage

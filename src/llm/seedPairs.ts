@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { ConfigError } from '../runtime/errors';
+import { ConfigError } from '../core/errors';
 
 /** A human-written (instruction, output) pair: the paper's seed data (samples/seed.jsonl by default). */
 export const seedPairSchema = z.object({

@@ -1,8 +1,8 @@
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { groupLag } from '../kafka/offsets';
-import { errorMessage } from '../runtime/errors';
-import type { Logger } from '../runtime/logger';
+import { errorMessage } from '../core/errors';
+import type { Logger } from '../core/logger';
 import { gaugeIn } from './define';
 import { METRIC } from './names';
 

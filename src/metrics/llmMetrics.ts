@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { ContinuationLogprobs, ContinuationRequest, LlmBackend, LlmResponse } from '../llm/backend';
-import { ConfigError, PoisonRecordError } from '../runtime/errors';
+import { ConfigError, PoisonRecordError } from '../core/errors';
 import { counterIn, gaugeIn, histogramIn } from './define';
 import { METRIC } from './names';
 

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { ConfigError } from '../runtime/errors';
-import type { Logger } from '../runtime/logger';
+import { ConfigError } from '../core/errors';
+import type { Logger } from '../core/logger';
 
 export interface HealthReport {
   healthy: boolean;

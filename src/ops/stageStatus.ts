@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs';
 import { groupLag, partitionEnds } from '../kafka/offsets';
-import { sleep } from '../runtime/backoff';
+import { sleep } from '../core/backoff';
 import type { ResolvedTopology } from '../topology/loader';
 
 export interface GroupRow {

@@ -1,5 +1,5 @@
 import { Subject, asyncScheduler, bufferTime, filter, from, fromEvent, mergeMap, takeUntil, type SchedulerLike } from 'rxjs';
-import type { Outputs, Projection } from '../stages/stage';
+import type { Outputs, Projection } from './projection';
 
 export interface BatchOptions {
   /** Inputs per batch at most (the stage's `concurrency` bounds it too: the runner feeds it no more at once). */

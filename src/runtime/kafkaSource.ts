@@ -1,11 +1,11 @@
 import { Observable, type Subscriber } from 'rxjs';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
 import type { StageMetrics } from '../metrics/stageMetrics';
-import { backoffDelay, sleep } from './backoff';
-import { errorMessage } from './errors';
-import type { Logger } from './logger';
+import { backoffDelay, sleep } from '../core/backoff';
+import { errorMessage } from '../core/errors';
+import type { Logger } from '../core/logger';
 import { PartitionOffsets, type OffsetEntry } from './partitionOffsets';
-import { DEFAULT_RETRY_POLICY } from './retryPolicy';
+import { DEFAULT_RETRY_POLICY } from '../core/retryPolicy';
 import type { InputMessage } from './stageWork';
 
 /** A fetched record on its way through the stage, and its partition's entry for the committable offset. */

@@ -2,14 +2,14 @@ import { map, type OperatorFunction, type Subscription } from 'rxjs';
 import { Partitioners, type CompressionTypes, type Kafka, type Producer } from 'kafkajs';
 import { ProducerSink, type OutgoingRecord } from '../kafka/producerSink';
 import type { StageMetrics } from '../metrics/stageMetrics';
-import { sleep } from './backoff';
+import { sleep } from '../core/backoff';
 import { awaitEach } from './awaitEach';
-import { ConfigError, PoisonRecordError, errorMessage } from './errors';
+import { ConfigError, PoisonRecordError, errorMessage } from '../core/errors';
 import { KafkaSource, type ConsumedRecord } from './kafkaSource';
 import { ingestedAt } from './lineage';
-import type { Logger } from './logger';
+import type { Logger } from '../core/logger';
 import { mergeMapByKey } from './mergeMapByKey';
-import type { Attempted } from './retryPolicy';
+import type { Attempted } from '../core/retryPolicy';
 import type { InputMessage, StageWork } from './stageWork';
 
 export interface KafkaStageRunnerOptions {

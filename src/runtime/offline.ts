@@ -1,8 +1,8 @@
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { lastValueFrom } from 'rxjs';
-import type { Projection } from '../stages/stage';
-import { attempt, type RetryPolicy } from './retryPolicy';
+import type { Projection } from './projection';
+import { attempt, type RetryPolicy } from '../core/retryPolicy';
 
 export interface OfflineInput {
   /** Name used in messages: a file path, or `-` for stdin. */

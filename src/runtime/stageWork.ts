@@ -3,11 +3,11 @@ import { firstValueFrom, type Observable } from 'rxjs';
 import type { OutgoingRecord } from '../kafka/producerSink';
 import type { Serde } from '../kafka/serde/avroSerde';
 import type { StageMetrics } from '../metrics/stageMetrics';
-import type { Projection } from '../stages/stage';
+import type { Projection } from './projection';
 import { toDeadLetter } from './deadLetter';
-import { PoisonRecordError } from './errors';
+import { PoisonRecordError } from '../core/errors';
 import { lineageHeaders } from './lineage';
-import { attempt, type Attempted, type AttemptHooks, type RetryPolicy } from './retryPolicy';
+import { attempt, type Attempted, type AttemptHooks, type RetryPolicy } from '../core/retryPolicy';
 
 /** A record as fetched from the input topic. */
 export interface InputMessage {
@@ -54,7 +54,7 @@ export interface Failure {
 
 /**
  * The part of a stage's pipeline that knows its record types: decode, the stage's projection, encode,
- * all under the retry policy as one attempt (src/runtime/retryPolicy.ts); a record that fails for good
+ * all under the retry policy as one attempt (src/core/retryPolicy.ts); a record that fails for good
  * becomes one DeadLetter with its reason, its attempts and its original bytes.
  */
 export function stageWork<In, Out>(o: StageWorkOptions<In, Out>): StageWork {

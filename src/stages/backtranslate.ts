@@ -14,7 +14,8 @@ import { METRIC } from '../metrics/names';
 import { contentKey } from './contentKey';
 import { modelIdOf, openBackend, seedOf } from './llmStage';
 import { paidOnceFor, type PaidOnce } from './paidOnce';
-import type { Projection, StageDefinition, StageOutput } from './stage';
+import type { StageDefinition } from './stage';
+import type { Projection, StageOutput } from '../runtime/projection';
 
 /**
  * Self-augmentation (humpback.Segment -> humpback.Candidate, segments -> candidates): the backward

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { SegmentRecord } from '../records/types';
 import { fnv1a32 } from '../text/normalize';
 import { InMemorySeenStore, KafkaSeenStore, type SeenStore } from './seenStore';
-import type { Projection, StageDefinition, StageOutput } from './stage';
+import type { StageDefinition } from './stage';
+import type { Projection, StageOutput } from '../runtime/projection';
 
 /**
  * Exact dedup across restarts and replicas (humpback.Segment -> humpback.Segment, segments.raw ->

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { LlmBackend } from '../llm/backend';
 import { createBackend, type LlmConfig } from '../llm/createBackend';
-import { errorMessage } from '../runtime/errors';
+import { errorMessage } from '../core/errors';
 import type { StageContext } from './stage';
 import { instrumentLlm, llmFailoverCounter } from '../metrics/llmMetrics';
 

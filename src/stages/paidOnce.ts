@@ -1,4 +1,5 @@
-import type { Outputs, Projection, StageContext, StageOutput } from './stage';
+import type { StageContext } from './stage';
+import type { Outputs, Projection, StageOutput } from '../runtime/projection';
 import { KeySet, TopicKeySet } from './topicKeySet';
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RECORD_TYPES, type RecordTypeMap, type RecordTypeName } from '../records/types';
-import type { Projection, StageDefinition } from './stage';
+import type { StageDefinition } from './stage';
+import type { Projection } from '../runtime/projection';
 
 const RECORD_NAMES = Object.values(RECORD_TYPES) as [RecordTypeName, ...RecordTypeName[]];
 

@@ -11,7 +11,8 @@ import type { CandidateRecord, ScoredCandidateRecord } from '../records/types';
 import { contentKey } from './contentKey';
 import { modelIdOf, openBackend, seedOf } from './llmStage';
 import { paidOnceFor, type PaidOnce } from './paidOnce';
-import type { Projection, StageDefinition, StageOutput } from './stage';
+import type { StageDefinition } from './stage';
+import type { Projection, StageOutput } from '../runtime/projection';
 
 /**
  * Self-curation (humpback.Candidate -> humpback.ScoredCandidate, candidates -> scored): the scorer

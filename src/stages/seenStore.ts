@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import type { Logger } from '../runtime/logger';
+import type { Logger } from '../core/logger';
 import { KeySet, TopicKeySet } from './topicKeySet';
 
 /**

@@ -4,7 +4,8 @@ import { DEFAULT_CAPITAL_BOUNDS, DEFAULT_NAVIGATION_HEADINGS, DEFAULT_REPEAT } f
 import { toLanguageCode } from '../text/language';
 import { DEFAULT_MINHASH } from '../text/minhash';
 import { createSegmenter, structureDocument } from './segmentPipeline';
-import type { StageDefinition, StageOutput } from './stage';
+import type { StageDefinition } from './stage';
+import type { StageOutput } from '../runtime/projection';
 
 /**
  * The segment stage (humpback.Document -> humpback.Segment, documents -> segments.raw): structure

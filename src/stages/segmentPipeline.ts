@@ -1,5 +1,5 @@
 import type { DocumentRecord } from '../records/types';
-import { PoisonRecordError } from '../runtime/errors';
+import { PoisonRecordError } from '../core/errors';
 import type { StructuredText } from '../text/blocks';
 import {
   allCapsHeadingRule,

@@ -3,7 +3,8 @@ import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import type { Serde } from '../kafka/serde/avroSerde';
 import type { RecordTypeMap, RecordTypeName } from '../records/types';
-import type { Logger } from '../runtime/logger';
+import type { Logger } from '../core/logger';
+import type { Projection } from '../runtime/projection';
 
 /** What a stage's factory gets besides its config: injected, never global (DESIGN: inject time, clients, metrics). */
 export interface StageContext {
@@ -27,27 +28,6 @@ export interface StageContext {
   /** Aborted when the stage stops (after in-flight records drained, or the drain timed out): close clients here. */
   signal: AbortSignal;
 }
-
-/** One record a stage emits: its value, its key and, when the stage routes, the topic it goes to. */
-export interface StageOutput<Out> {
-  key: string;
-  value: Out;
-  /** Explicit destination topic (e.g. a tier topic); default is the stage's `output` topic. */
-  topic?: string;
-}
-
-/** The outputs of one input record: none (filtered), one, or several (fan-out). */
-export type Outputs<Out> = readonly StageOutput<Out>[];
-
-/**
- * The stage contract: one input record in, all of its outputs out, at once or as a Promise.
- * The runtime maps the input stream through it like RxJS `mergeMap(project, concurrency)`, except
- * that records with the same key go one at a time, in order, and every call runs under the retry
- * policy (src/runtime/retryPolicy.ts). An input is committed once the broker acknowledged all of its
- * outputs (none, for a filtered one). Work spanning records (batching model calls, shared state)
- * lives in the factory's closure: `batched()` (src/runtime/batched.ts) groups calls with bufferTime.
- */
-export type Projection<In, Out> = (input: In) => Outputs<Out> | Promise<Outputs<Out>>;
 
 /**
  * What the engine derives from a stage type besides running it: the demo's phases, the Kubernetes

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { CuratedExampleRecord, ScoredCandidateRecord } from '../records/types';
 import { contentKey } from './contentKey';
-import type { Projection, StageDefinition, StageOutput } from './stage';
+import type { StageDefinition } from './stage';
+import type { Projection, StageOutput } from '../runtime/projection';
 
 /**
  * Routes scored pairs to curated tier topics (humpback.ScoredCandidate -> humpback.CuratedExample).

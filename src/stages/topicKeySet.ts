@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { backoffDelay, sleep } from '../runtime/backoff';
-import { errorMessage } from '../runtime/errors';
-import type { Logger } from '../runtime/logger';
+import { backoffDelay, sleep } from '../core/backoff';
+import { errorMessage } from '../core/errors';
+import type { Logger } from '../core/logger';
 import { SeenTable } from './seenTable';
 
 /**

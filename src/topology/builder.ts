@@ -4,13 +4,14 @@ import type { z } from 'zod';
 import type { Serde } from '../kafka/serde/avroSerde';
 import { createStageMetrics } from '../metrics/stageMetrics';
 import type { RecordTypeMap, RecordTypeName } from '../records/types';
-import { ConfigError, errorMessage } from '../runtime/errors';
+import { ConfigError, errorMessage } from '../core/errors';
 import { KafkaStageRunner } from '../runtime/kafkaStageRunner';
-import type { Logger } from '../runtime/logger';
-import { retryPolicy, type RetryPolicy } from '../runtime/retryPolicy';
+import type { Logger } from '../core/logger';
+import { retryPolicy, type RetryPolicy } from '../core/retryPolicy';
 import { stageWork } from '../runtime/stageWork';
 import { STAGES, findStage, type RegisteredStage } from '../stages/registry';
-import type { Projection, StageContext, StageDefinition, StageRecordTypes } from '../stages/stage';
+import type { StageContext, StageDefinition, StageRecordTypes } from '../stages/stage';
+import type { Projection } from '../runtime/projection';
 import type { ResolvedStage } from './loader';
 
 export interface StageDeps {

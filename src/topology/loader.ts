@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import type { TopicSpec } from '../kafka/admin';
 import { RECORD_TYPES, type RecordTypeName } from '../records/types';
-import { ConfigError } from '../runtime/errors';
+import { ConfigError } from '../core/errors';
 import { STAGES, type RegisteredStage } from '../stages/registry';
 import { describeIssues, type Problem } from './issues';
 import { formatPath } from './names';

@@ -5,7 +5,7 @@
  *   (`scored.iter2`, `curated.tier5.iter2`, `score.iter2.dlq`); the candidates are read, never rewritten;
  * - a namespace (`humpback demo`): every topic and group under a prefix, so each run starts fresh.
  */
-import { ConfigError } from '../runtime/errors';
+import { ConfigError } from '../core/errors';
 import { defaultDlq } from './rules';
 import { resolveStage } from './loader';
 import { DEFAULT_TRAINER_TOPIC, topologySchema, type StageEntry, type TopicDecl, type Topology } from './schema';

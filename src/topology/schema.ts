@@ -3,7 +3,7 @@ import { TOPIC_COMPRESSIONS, type TopicCompression } from '../kafka/admin';
 import { checkValue, CLIENT_KEY_NAMES, isSecretKey, type ClientKey } from '../kafka/security/keys';
 import { ENV_OVERRIDES } from '../kafka/security/settings';
 import { RECORD_TYPES, type RecordTypeName } from '../records/types';
-import { DEFAULT_RETRY_POLICY } from '../runtime/retryPolicy';
+import { DEFAULT_RETRY_POLICY } from '../core/retryPolicy';
 import { STAGES, type RegisteredStage } from '../stages/registry';
 import { isValidKafkaName } from './names';
 import { checkTopology, type RuleInput, type RuleIssue } from './rules';
@@ -62,7 +62,7 @@ export const commonStageFields = z.strictObject({
   output: z.string(),
   concurrency: count().default(8),
   maxInFlight: count().default(256),
-  // Attempts after the first for a passing failure (src/runtime/retryPolicy.ts, README "Retries").
+  // Attempts after the first for a passing failure (src/core/retryPolicy.ts, README "Retries").
   retries: z.number().int().min(0).default(DEFAULT_RETRY_POLICY.retries),
   // A member silent this long is removed from the group and its partitions reassigned; the
   // broker's group.min/max.session.timeout.ms (6 s / 30 min by default) bound it.

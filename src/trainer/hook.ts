@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { errorMessage } from '../runtime/errors';
-import type { Logger } from '../runtime/logger';
+import { errorMessage } from '../core/errors';
+import type { Logger } from '../core/logger';
 import { replaceFileAtomically } from '../util/durable';
 import type { Manifest } from './manifest';
 

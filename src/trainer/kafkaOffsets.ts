@@ -1,7 +1,7 @@
 import type { Consumer } from 'kafkajs';
-import { backoffDelay, sleep } from '../runtime/backoff';
-import { errorMessage } from '../runtime/errors';
-import type { Logger } from '../runtime/logger';
+import { backoffDelay, sleep } from '../core/backoff';
+import { errorMessage } from '../core/errors';
+import type { Logger } from '../core/logger';
 
 /** Offsets as the trainer reasons about them: numbers (they stay far below 2^53). */
 export interface PartitionOffset {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Logger } from '../runtime/logger';
+import type { Logger } from '../core/logger';
 import { decodePrefixes, encodePrefixes, KEY_BYTES } from './keys';
 import { fsyncPath } from '../util/durable';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Logger } from '../runtime/logger';
+import type { Logger } from '../core/logger';
 import type { SnapshotFormat, TagPlacement } from './format';
 import { partitionKey } from '../kafka/offsets';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { loadSeedPairs, type SeedPair } from '../llm/seedPairs';
 import { RECORD_TYPES } from '../records/types';
-import { ConfigError } from '../runtime/errors';
+import { ConfigError } from '../core/errors';
 import type { ResolvedTopology } from '../topology/loader';
 import { DEFAULT_TRAINER_TOPIC, trainerSchema, type TrainerConfig } from '../topology/schema';
 import { projectRoot } from '../util/paths';

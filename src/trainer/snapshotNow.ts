@@ -1,8 +1,8 @@
 import type { Kafka } from 'kafkajs';
 import type { Serde } from '../kafka/serde/avroSerde';
-import { sleep } from '../runtime/backoff';
-import { ConfigError } from '../runtime/errors';
-import type { Logger } from '../runtime/logger';
+import { sleep } from '../core/backoff';
+import { ConfigError } from '../core/errors';
+import type { Logger } from '../core/logger';
 import { committedOffsets, partitionEnds, splitPartitionKey } from '../kafka/offsets';
 import type { TrainerMetrics } from './metrics';
 import type { TrainerSettings } from './settings';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Logger } from '../runtime/logger';
+import type { Logger } from '../core/logger';
 import { fsyncPath, writeFileSynced } from '../util/durable';
 import { CARD_FILE, DATA_DIR, datasetCard } from './datasetCard';
 import { formatLine, type SnapshotFormat, type TagPlacement } from './format';

@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Serde } from '../kafka/serde/avroSerde';
-import { PoisonRecordError, errorMessage } from '../runtime/errors';
-import type { Logger } from '../runtime/logger';
+import { PoisonRecordError, errorMessage } from '../core/errors';
+import type { Logger } from '../core/logger';
 import { crashPointReached } from './faultInjection';
 import { HookRunner } from './hook';
 import { commitWithRetry } from './kafkaOffsets';

@@ -10,7 +10,7 @@ import { Registry } from 'prom-client';
 import { applyTopics } from '../../src/kafka/admin';
 import { createSerde } from '../../src/kafka/serde/avroSerde';
 import { METRIC } from '../../src/metrics/names';
-import { createLogger } from '../../src/runtime/logger';
+import { createLogger } from '../../src/core/logger';
 import { configSchema as segmentConfig } from '../../src/stages/segment';
 import { createSegmenter, structureDocument } from '../../src/stages/segmentPipeline';
 import { startKafkaStage } from '../../src/topology/builder';

@@ -2,8 +2,8 @@
  * The faults, each a driver of one trial: what runs, what goes wrong when, and how it is repaired.
  * Every random choice comes from the trial's seeded Rng (trial.rng) and is written to its event log.
  */
-import { killLocalBroker, startLocalBroker } from '../../src/kafka/localBroker';
-import type { Logger } from '../../src/runtime/logger';
+import { killLocalBroker, startLocalBroker } from '../../src/dev/localBroker';
+import type { Logger } from '../../src/core/logger';
 import { sleep, type Supervisor, type Trial, type TrialConfig } from './trial';
 import type { InputPlan } from './inputs';
 

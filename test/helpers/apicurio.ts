@@ -10,10 +10,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { withLockFile } from '../../src/kafka/local/lock';
-import { pickFreePort } from '../../src/kafka/local/ports';
-import { tailFile } from '../../src/kafka/local/process';
-import { checkMaven, mavenFailureSummary, parseJavaMajor } from '../../src/kafka/local/preflight';
+import { withLockFile } from '../../src/dev/broker/lock';
+import { pickFreePort } from '../../src/dev/broker/ports';
+import { tailFile } from '../../src/dev/broker/process';
+import { checkMaven, mavenFailureSummary, parseJavaMajor } from '../../src/dev/broker/preflight';
 import { cacheDir } from '../../src/util/paths';
 import { waitFor } from './kafka';
 

@@ -3,8 +3,8 @@
  * KAFKA_BROKERS set: use it, start nothing. Otherwise start (or reuse) the suite's own local broker
  * (testBroker.ts) and export its address; workers are forked after this runs, so they inherit it.
  */
-import { startLocalBroker } from '../../src/kafka/localBroker';
-import { createLogger } from '../../src/runtime/logger';
+import { startLocalBroker } from '../../src/dev/localBroker';
+import { createLogger } from '../../src/core/logger';
 import { testBrokerOptions } from './testBroker';
 
 export default async function globalSetup(): Promise<void> {

@@ -1,6 +1,6 @@
 /** jest globalTeardown (integration project): stops the test broker only if globalSetup started it, and the secure one. */
-import { stopLocalBroker } from '../../src/kafka/localBroker';
-import { createLogger } from '../../src/runtime/logger';
+import { stopLocalBroker } from '../../src/dev/localBroker';
+import { createLogger } from '../../src/core/logger';
 import { stopSecureTestBroker } from './secureBroker';
 import { testBrokerOptions } from './testBroker';
 

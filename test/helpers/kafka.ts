@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import { createKafka, parseBrokerList } from '../../src/kafka/brokers';
-import { createLogger } from '../../src/runtime/logger';
+import { createLogger } from '../../src/core/logger';
 
 /** A topic or group name no other test (or earlier run against the same broker) uses. */
 export function uniqueName(prefix: string): string {

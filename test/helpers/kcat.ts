@@ -1,6 +1,6 @@
 /** Debian's kcat (1.7.1, librdkafka 2.0.2: SSL and SASL, no Avro), extracted once with its libraries. */
 import { execFile } from 'node:child_process';
-import { debianLibraryPath, ensureDebianBinary } from '../../src/ops/debianBinary';
+import { debianLibraryPath, ensureDebianBinary } from '../../src/dev/debianBinary';
 
 export async function kcat(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const binary = await ensureDebianBinary('kcat', 'kcat', { libraries: ['librdkafka1', 'libyajl2'] });

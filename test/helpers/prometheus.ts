@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureDebianBinary } from '../../src/ops/debianBinary';
+import { ensureDebianBinary } from '../../src/dev/debianBinary';
 import { waitFor } from './kafka';
 
 export interface RunningPrometheus {

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { withLockFile } from '../../src/kafka/local/lock';
+import { withLockFile } from '../../src/dev/broker/lock';
 import { cacheDir } from '../../src/util/paths';
 
 export const REQUIREMENTS = ['confluent-kafka[avro]>=2.6,<3', 'datasets>=3,<6'];

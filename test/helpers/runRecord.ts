@@ -1,8 +1,8 @@
 /** One record through a stage's projection under the retry policy, as the runtime runs it, without Kafka. */
 import { lastValueFrom } from 'rxjs';
-import type { BackoffOptions } from '../../src/runtime/backoff';
-import { attempt, DEFAULT_RETRY_POLICY } from '../../src/runtime/retryPolicy';
-import type { Outputs, Projection } from '../../src/stages/stage';
+import type { BackoffOptions } from '../../src/core/backoff';
+import { attempt, DEFAULT_RETRY_POLICY } from '../../src/core/retryPolicy';
+import type { Outputs, Projection } from '../../src/runtime/projection';
 
 export type RecordOutcome<Out> = { ok: true; outputs: Outputs<Out>; attempts: number } | { ok: false; reason: string; message: string; detail?: string; attempts: number };
 

@@ -6,10 +6,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { localBrokerStatus, startLocalBroker, stopLocalBroker } from '../../src/kafka/localBroker';
-import { defaultJarsDir } from '../../src/kafka/local/layout';
-import { withLockFile } from '../../src/kafka/local/lock';
-import { createLogger } from '../../src/runtime/logger';
+import { localBrokerStatus, startLocalBroker, stopLocalBroker } from '../../src/dev/localBroker';
+import { defaultJarsDir } from '../../src/dev/broker/layout';
+import { withLockFile } from '../../src/dev/broker/lock';
+import { createLogger } from '../../src/core/logger';
 import { cacheDir } from '../../src/util/paths';
 import { makeCa, makeCert, type CertFiles } from './certificates';
 

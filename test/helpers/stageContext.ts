@@ -1,5 +1,5 @@
 /** A stage context for unit tests of operators: quiet logger, fixed clock, filtered counts recorded. */
-import { createLogger } from '../../src/runtime/logger';
+import { createLogger } from '../../src/core/logger';
 import type { StageContext } from '../../src/stages/stage';
 import { stageContext } from '../../src/topology/builder';
 

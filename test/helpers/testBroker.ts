@@ -3,8 +3,8 @@
  * suite never fills the user's broker with test topics, and each run that starts it begins empty.
  */
 import path from 'node:path';
-import type { LocalBrokerOptions } from '../../src/kafka/localBroker';
-import { defaultJarsDir } from '../../src/kafka/local/layout';
+import type { LocalBrokerOptions } from '../../src/dev/localBroker';
+import { defaultJarsDir } from '../../src/dev/broker/layout';
 import { cacheDir } from '../../src/util/paths';
 
 export function testBrokerOptions(): Required<Pick<LocalBrokerOptions, 'home' | 'jarsDir'>> {

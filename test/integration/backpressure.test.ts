@@ -2,13 +2,13 @@
 import { Registry } from 'prom-client';
 import { createStageMetrics } from '../../src/metrics/stageMetrics';
 import { KafkaStageRunner } from '../../src/runtime/kafkaStageRunner';
-import { createLogger } from '../../src/runtime/logger';
+import { createLogger } from '../../src/core/logger';
 import { createTopics, testKafka, uniqueName, waitFor } from '../helpers/kafka';
 import { groupCaughtUp } from '../helpers/pipeline';
 import { Partitioners } from 'kafkajs';
 import { Observable } from 'rxjs';
 import type { OutgoingRecord } from '../../src/kafka/producerSink';
-import type { Attempted } from '../../src/runtime/retryPolicy';
+import type { Attempted } from '../../src/core/retryPolicy';
 
 const kafka = testKafka();
 

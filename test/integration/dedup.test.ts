@@ -11,7 +11,7 @@ import { METRIC } from '../../src/metrics/names';
 import type { SegmentRecord } from '../../src/records/types';
 import { configSchema as segmentConfig } from '../../src/stages/segment';
 import { createSegmenter, structureDocument } from '../../src/stages/segmentPipeline';
-import { createLogger } from '../../src/runtime/logger';
+import { createLogger } from '../../src/core/logger';
 import type { KafkaStageRunner } from '../../src/runtime/kafkaStageRunner';
 import { segmentId } from '../../src/text/normalize';
 import { startKafkaStage } from '../../src/topology/builder';

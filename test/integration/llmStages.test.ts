@@ -9,7 +9,7 @@ import { createSerde, type Serde } from '../../src/kafka/serde/avroSerde';
 import { metricSum } from '../../src/metrics/read';
 import { METRIC } from '../../src/metrics/names';
 import type { SegmentRecord } from '../../src/records/types';
-import { createLogger } from '../../src/runtime/logger';
+import { createLogger } from '../../src/core/logger';
 import type { KafkaStageRunner } from '../../src/runtime/kafkaStageRunner';
 import { contentKey } from '../../src/stages/contentKey';
 import { startKafkaStage } from '../../src/topology/builder';

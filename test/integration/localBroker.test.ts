@@ -9,10 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Partitioners } from 'kafkajs';
 import { createKafka } from '../../src/kafka/brokers';
-import { defaultJarsDir } from '../../src/kafka/local/layout';
-import { killLocalBroker, localBrokerStatus, type LocalBrokerOptions, startLocalBroker, stopLocalBroker } from '../../src/kafka/localBroker';
-import { ConfigError } from '../../src/runtime/errors';
-import { createLogger } from '../../src/runtime/logger';
+import { defaultJarsDir } from '../../src/dev/broker/layout';
+import { killLocalBroker, localBrokerStatus, type LocalBrokerOptions, startLocalBroker, stopLocalBroker } from '../../src/dev/localBroker';
+import { ConfigError } from '../../src/core/errors';
+import { createLogger } from '../../src/core/logger';
 import { createTopics, testKafka, uniqueName } from '../helpers/kafka';
 import { testBrokerOptions } from '../helpers/testBroker';
 

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { ensureDebianBinary } from '../../src/ops/debianBinary';
+import { ensureDebianBinary } from '../../src/dev/debianBinary';
 
 const root = path.join(__dirname, '..', '..');
 const rel = (p: string): string => path.join('deploy', 'prometheus', p);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { createSerde } from '../../src/kafka/serde/avroSerde';
 import { defaultSchemaDir } from '../../src/kafka/serde/schemas';
 import { unframe } from '../../src/kafka/serde/wire';
-import { ConfigError } from '../../src/runtime/errors';
+import { ConfigError } from '../../src/core/errors';
 import { startApicurio, type Apicurio } from '../helpers/apicurio';
 import { runCli } from '../helpers/cli';
 import { fakeModel, pipelineFolder, ROOT } from '../helpers/cliPipeline';

@@ -4,7 +4,7 @@
  */
 import { Registry } from 'prom-client';
 import { createSerde, type Serde } from '../../src/kafka/serde/avroSerde';
-import { createLogger } from '../../src/runtime/logger';
+import { createLogger } from '../../src/core/logger';
 import { startKafkaStage } from '../../src/topology/builder';
 import { testKafka, waitFor } from '../helpers/kafka';
 import { collect, groupCaughtUp, keyedSegments, passthroughTopology, produceRecords, sequencesByKey, topicRecordCount } from '../helpers/pipeline';

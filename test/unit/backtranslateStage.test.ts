@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { backtranslatePromptVersion } from '../../src/llm/backtranslatePrompt';
 import type { SegmentRecord } from '../../src/records/types';
-import { ConfigError } from '../../src/runtime/errors';
+import { ConfigError } from '../../src/core/errors';
 import { runRecord } from '../helpers/runRecord';
 import { backtranslateStage, candidatePromptVersion, configSchema, resolveSeedFile } from '../../src/stages/backtranslate';
 import { contentKey } from '../../src/stages/contentKey';

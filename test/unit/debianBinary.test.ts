@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { debianPackageDir, ensureDebianBinary, overrideEnvVar } from '../../src/ops/debianBinary';
-import { ConfigError } from '../../src/runtime/errors';
+import { debianPackageDir, ensureDebianBinary, overrideEnvVar } from '../../src/dev/debianBinary';
+import { ConfigError } from '../../src/core/errors';
 
 // No network: only the paths that never reach apt-get (override, cache hit, cached tree without the binary).
 let home: string;

@@ -4,7 +4,7 @@ import type { SegmentRecord } from '../../src/records/types';
 import { claimantOf, configSchema, dedupProjection, dedupStage } from '../../src/stages/dedup';
 import { InMemorySeenStore } from '../../src/stages/seenStore';
 import { SeenTable } from '../../src/stages/seenTable';
-import type { StageOutput } from '../../src/stages/stage';
+import type { StageOutput } from '../../src/runtime/projection';
 import { segmentId } from '../../src/text/normalize';
 import { sampleSegment } from '../helpers/sampleRecords';
 

@@ -1,6 +1,6 @@
-import { drainProgressLine } from '../../src/cli/drainProgress';
-import { upstreamFirst } from '../../src/runtime/drain';
-import { ConfigError } from '../../src/runtime/errors';
+import { drainProgressLine } from '../../src/session/drainProgress';
+import { upstreamFirst } from '../../src/session/drain';
+import { ConfigError } from '../../src/core/errors';
 import type { ResolvedStage } from '../../src/topology/loader';
 
 const stage = (name: string, input: string, output: string, extraOutputs: string[] = []) => ({ name, input, output, extraOutputs }) as ResolvedStage;

@@ -6,7 +6,7 @@ import { Bm25 } from '../../src/eval/bm25';
 import { auc, precisionRecall, rougeL, spearman } from '../../src/eval/metrics';
 import { readEvalPairs, readLabelledPairs } from '../../src/eval/pairsFile';
 import { shuffledPairs } from '../../src/eval/scorerEval';
-import { ConfigError } from '../../src/runtime/errors';
+import { ConfigError } from '../../src/core/errors';
 
 describe('eval metrics', () => {
   it('AUC: 1 when every positive beats every negative, 0.5 for no separation, ties count half', () => {

@@ -1,6 +1,6 @@
 import { stageHealth } from '../../src/metrics/health';
 import { metricsPort } from '../../src/metrics/server';
-import { ConfigError } from '../../src/runtime/errors';
+import { ConfigError } from '../../src/core/errors';
 
 const NOW = 1_000_000;
 const stage = { stage: 'score', joined: true, stopped: false, lastProgressAt: 0, sessionTimeoutMs: 120_000 };

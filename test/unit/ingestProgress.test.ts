@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Progress } from '../../src/ingest/progress';
 import type { ReadItem } from '../../src/ingest/types';
 import { watchFolder, watchStatePath, WatchState } from '../../src/ingest/watch';
-import { createLogger } from '../../src/runtime/logger';
+import { createLogger } from '../../src/core/logger';
 import { waitFor } from '../helpers/kafka';
 
 function fakeOut(isTTY: boolean) {

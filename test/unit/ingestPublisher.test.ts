@@ -3,7 +3,7 @@ import { buildDocument } from '../../src/ingest/docId';
 import { IngestPublisher, batchBudget } from '../../src/ingest/publisher';
 import { ProducerSink } from '../../src/kafka/producerSink';
 import { createSerde, type Serde } from '../../src/kafka/serde/avroSerde';
-import { createLogger } from '../../src/runtime/logger';
+import { createLogger } from '../../src/core/logger';
 
 let serde: Serde;
 beforeAll(async () => {

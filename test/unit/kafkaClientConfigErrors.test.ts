@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError } from '../../src/runtime/errors';
+import { ConfigError } from '../../src/core/errors';
 import { resolveClientConfig } from '../../src/kafka/security/clientConfig';
 import { javaClientProperties } from '../../src/kafka/security/javaClientProperties';
 import { accessProblem } from '../../src/kafka/security/preflight';

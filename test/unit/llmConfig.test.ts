@@ -1,8 +1,8 @@
 import { createBackend, llmConfigSchema, parseLlmConfig } from '../../src/llm/createBackend';
 import { applyEnvOverrides } from '../../src/llm/llmConfig';
 import { EndpointPool } from '../../src/llm/endpointPool';
-import { ConfigError } from '../../src/runtime/errors';
-import { createLogger } from '../../src/runtime/logger';
+import { ConfigError } from '../../src/core/errors';
+import { createLogger } from '../../src/core/logger';
 import { startFakeOpenAiServer } from '../helpers/fakeOpenAiServer';
 
 const silent = createLogger({}, 'error', () => undefined);

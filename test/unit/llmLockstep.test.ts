@@ -1,5 +1,5 @@
 import { LockstepScheduler, type SequenceSlot, type StepSampling, type TokenText } from '../../src/llm/lockstepScheduler';
-import { PoisonRecordError, RetriableError } from '../../src/runtime/errors';
+import { PoisonRecordError, RetriableError } from '../../src/core/errors';
 
 /**
  * A fake model: tokens are character codes, 0 ends generation. Each slot "generates" the text named

@@ -2,8 +2,8 @@ import { LlmAttemptFailed, type Failure } from '../../src/llm/httpFailure';
 import { OpenAiBackend, type OpenAiBackendOptions } from '../../src/llm/openaiBackend';
 import { TURN_STOP } from '../../src/llm/promptTemplate';
 import type { LlmRequest } from '../../src/llm/backend';
-import { ConfigError, PoisonRecordError, RetriableError } from '../../src/runtime/errors';
-import { createLogger } from '../../src/runtime/logger';
+import { ConfigError, PoisonRecordError, RetriableError } from '../../src/core/errors';
+import { createLogger } from '../../src/core/logger';
 import { HOSTILE, startFakeOpenAiServer, type FakeOpenAiServer } from '../helpers/fakeOpenAiServer';
 
 const KEY = 'sk-test-SECRET-0123456789';

@@ -2,8 +2,8 @@ import { AdaptiveLimit } from '../../src/llm/adaptiveLimit';
 import type { LlmBackend, LlmRequest, LlmResponse } from '../../src/llm/backend';
 import { EndpointPool, type PoolMember } from '../../src/llm/endpointPool';
 import { OpenAiBackend } from '../../src/llm/openaiBackend';
-import { ConfigError, PoisonRecordError, RetriableError } from '../../src/runtime/errors';
-import { DEFAULT_RETRY_POLICY, retrying } from '../../src/runtime/retryPolicy';
+import { ConfigError, PoisonRecordError, RetriableError } from '../../src/core/errors';
+import { DEFAULT_RETRY_POLICY, retrying } from '../../src/core/retryPolicy';
 import { startFakeOpenAiServer } from '../helpers/fakeOpenAiServer';
 
 const req: LlmRequest = { messages: [{ role: 'user', content: 'q' }], sampling: { temperature: 0, topP: 1, maxTokens: 8 } };

@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { checkJava, checkMaven, mavenFailureSummary, parseJavaMajor } from '../../src/kafka/local/preflight';
-import { assertPortsFree } from '../../src/kafka/local/ports';
-import { ConfigError } from '../../src/runtime/errors';
+import { checkJava, checkMaven, mavenFailureSummary, parseJavaMajor } from '../../src/dev/broker/preflight';
+import { assertPortsFree } from '../../src/dev/broker/ports';
+import { ConfigError } from '../../src/core/errors';
 
 function caught(fn: () => unknown): Error {
   try {

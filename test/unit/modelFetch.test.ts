@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { assembleChunks, fetchModel, readExpectedSha256, resolveModelPath } from '../../src/llm/modelFetch';
 import { DEFAULT_MODEL, MODELS, modelByName, type ModelSpec } from '../../src/llm/models';
-import { ConfigError } from '../../src/runtime/errors';
+import { ConfigError } from '../../src/core/errors';
 
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 let dir: string;

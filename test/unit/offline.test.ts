@@ -1,8 +1,8 @@
 import { Readable, PassThrough } from 'node:stream';
-import { PoisonRecordError } from '../../src/runtime/errors';
+import { PoisonRecordError } from '../../src/core/errors';
 import { runOffline, type Checked } from '../../src/runtime/offline';
-import { retryPolicy } from '../../src/runtime/retryPolicy';
-import type { Projection } from '../../src/stages/stage';
+import { retryPolicy } from '../../src/core/retryPolicy';
+import type { Projection } from '../../src/runtime/projection';
 
 interface Rec {
   id: string;

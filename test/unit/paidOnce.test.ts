@@ -1,4 +1,4 @@
-import type { StageOutput } from '../../src/stages/stage';
+import type { StageOutput } from '../../src/runtime/projection';
 import { modelIdOf, seedOf } from '../../src/stages/llmStage';
 import { PaidOnce, paidOnceFor } from '../../src/stages/paidOnce';
 import { KeySet } from '../../src/stages/topicKeySet';

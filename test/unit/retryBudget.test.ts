@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { createSerde, type Serde } from '../../src/kafka/serde/avroSerde';
 import { createStageMetrics } from '../../src/metrics/stageMetrics';
 import type { CandidateRecord, SegmentRecord } from '../../src/records/types';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../src/runtime/retryPolicy';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../src/core/retryPolicy';
 import { stageWork } from '../../src/runtime/stageWork';
 import { STAGES } from '../../src/stages/registry';
 import { buildStage } from '../../src/topology/builder';

@@ -1,6 +1,6 @@
 import { TestScheduler } from 'rxjs/testing';
-import { ConfigError, InfrastructureError, PoisonRecordError, RetriableError } from '../../src/runtime/errors';
-import { attempt, failureClass, type RetryPolicy } from '../../src/runtime/retryPolicy';
+import { ConfigError, InfrastructureError, PoisonRecordError, RetriableError } from '../../src/core/errors';
+import { attempt, failureClass, type RetryPolicy } from '../../src/core/retryPolicy';
 
 /** Waits at the top of their jitter range (random() = 1): 10, 20, 40, 80 ms, capped at 100. */
 const POLICY: RetryPolicy = {

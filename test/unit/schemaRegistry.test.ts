@@ -6,7 +6,7 @@ import { createSerde } from '../../src/kafka/serde/avroSerde';
 import { ConfluentRegistry, SUBJECT_NAME_STRATEGIES, subjectNameStrategy } from '../../src/kafka/serde/registry';
 import { defaultSchemaDir, loadSchemas } from '../../src/kafka/serde/schemas';
 import { frame, unframe } from '../../src/kafka/serde/wire';
-import { ConfigError, PoisonRecordError, RetriableError, isRetriable } from '../../src/runtime/errors';
+import { ConfigError, PoisonRecordError, RetriableError, isRetriable } from '../../src/core/errors';
 import { startFakeSchemaRegistry, type FakeSchemaRegistry } from '../helpers/fakeSchemaRegistry';
 import { sampleDocument, sampleSegment } from '../helpers/sampleRecords';
 

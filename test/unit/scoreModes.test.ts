@@ -1,6 +1,6 @@
 import type { ContinuationRequest, LlmBackend, LlmRequest } from '../../src/llm/backend';
 import { SCORE_PROMPT_VERSION } from '../../src/llm/scorePrompt';
-import { ConfigError } from '../../src/runtime/errors';
+import { ConfigError } from '../../src/core/errors';
 import { runRecord } from '../helpers/runRecord';
 import { contentKey } from '../../src/stages/contentKey';
 import { PaidOnce } from '../../src/stages/paidOnce';

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runSegment } from '../../src/cli/commands/segmentOffline';
 import type { DocumentRecord, SegmentRecord } from '../../src/records/types';
-import { PoisonRecordError } from '../../src/runtime/errors';
+import { PoisonRecordError } from '../../src/core/errors';
 import { configSchema, segmentStage } from '../../src/stages/segment';
-import type { StageOutput } from '../../src/stages/stage';
+import type { StageOutput } from '../../src/runtime/projection';
 import { segmentId } from '../../src/text/normalize';
 import { sampleDocument } from '../helpers/sampleRecords';
 

@@ -7,7 +7,7 @@ import { LocalSchemaIds, localSchemaId, type SchemaIdResolver } from '../../src/
 import { defaultSchemaDir, loadSchemas } from '../../src/kafka/serde/schemas';
 import { frame, unframe } from '../../src/kafka/serde/wire';
 import { RECORD_TYPES, type RecordTypeName, type SegmentRecord } from '../../src/records/types';
-import { ConfigError, PoisonRecordError } from '../../src/runtime/errors';
+import { ConfigError, PoisonRecordError } from '../../src/core/errors';
 import { sampleDocument, sampleRecord, sampleSegment, withNulls } from '../helpers/sampleRecords';
 
 const ALL_TYPES = Object.values(RECORD_TYPES);

@@ -7,8 +7,8 @@ import { batched } from '../../src/runtime/batched';
 import { ConsumedRecord } from '../../src/runtime/kafkaSource';
 import { processRecords } from '../../src/runtime/kafkaStageRunner';
 import { PartitionOffsets } from '../../src/runtime/partitionOffsets';
-import type { Attempted } from '../../src/runtime/retryPolicy';
-import { retryPolicy } from '../../src/runtime/retryPolicy';
+import type { Attempted } from '../../src/core/retryPolicy';
+import { retryPolicy } from '../../src/core/retryPolicy';
 import { stageWork } from '../../src/runtime/stageWork';
 
 /** Lets promises and timers run until `done()` holds (two seconds at most). */

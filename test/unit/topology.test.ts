@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { formatApplyTable, lintTopology, type Io } from '../../src/cli/commands/topology';
 import { topicConfigEntries } from '../../src/kafka/admin';
-import { ConfigError } from '../../src/runtime/errors';
+import { ConfigError } from '../../src/core/errors';
 import { STAGES, registerStage } from '../../src/stages/registry';
 import type { StageDefinition } from '../../src/stages/stage';
 import { loadTopology, parseTopology, resolveTopology } from '../../src/topology/loader';

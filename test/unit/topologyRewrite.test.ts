@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError } from '../../src/runtime/errors';
+import { ConfigError } from '../../src/core/errors';
 import { loadTopology, resolveTopology } from '../../src/topology/loader';
 import { iterationTopic, iterationTopology, namespaced } from '../../src/topology/rewrite';
 

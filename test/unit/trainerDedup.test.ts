@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger } from '../../src/runtime/logger';
+import { createLogger } from '../../src/core/logger';
 import { INDEX_FILE } from '../../src/trainer/keyIndex';
 import { buildSnapshotContent, type BufferedRecord } from '../../src/trainer/snapshotBatch';
 import { SnapshotBuffer } from '../../src/trainer/snapshotBuffer';

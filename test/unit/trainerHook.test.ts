@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger } from '../../src/runtime/logger';
+import { createLogger } from '../../src/core/logger';
 import { HOOK_FILE, readHookRecord, runHookOnce, type HookRecord } from '../../src/trainer/hook';
 
 const logger = createLogger({}, 'error');

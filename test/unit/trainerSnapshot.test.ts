@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger } from '../../src/runtime/logger';
+import { createLogger } from '../../src/core/logger';
 import { AUGMENTED_TAG, SEED_TAG } from '../../src/trainer/format';
 import { readHookRecord } from '../../src/trainer/hook';
 import { INDEX_FILE } from '../../src/trainer/keyIndex';

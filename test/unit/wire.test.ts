@@ -1,4 +1,4 @@
-import { PoisonRecordError } from '../../src/runtime/errors';
+import { PoisonRecordError } from '../../src/core/errors';
 import { frame, unframe } from '../../src/kafka/serde/wire';
 
 function reasonOf(fn: () => unknown): string {

@@ -2,14 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { localBrokerStatus, startLocalBroker, stopLocalBroker } from '../../kafka/localBroker';
+import { localBrokerStatus, startLocalBroker, stopLocalBroker } from '../../dev/localBroker';
 import { resolveBrokers } from '../../kafka/brokers';
-import { runKafkaTool } from '../../kafka/local/tools';
+import { runKafkaTool } from '../../dev/broker/tools';
 import { resolveClientConfig } from '../../kafka/security/clientConfig';
 import { javaClientProperties } from '../../kafka/security/javaClientProperties';
 import { loadTopology, resolveTopology } from '../../topology/loader';
 import { DEFAULT_TOPOLOGY, findTopologyFile } from '../topologyFile';
-import { createLogger } from '../../runtime/logger';
+import { createLogger } from '../../core/logger';
 import { action } from '../fail';
 
 /** `humpback kafka start|stop|status`: the local single-node broker (progress on stderr, data on stdout). */

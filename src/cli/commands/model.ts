@@ -4,7 +4,7 @@ import { EmbeddedBackend } from '../../llm/embeddedBackend';
 import { embeddedSchema } from '../../llm/llmConfig';
 import { defaultModelPath, fetchModel, resolveModelPath } from '../../llm/modelFetch';
 import { DEFAULT_MODEL, MODELS, modelByName, type ModelSpec } from '../../llm/models';
-import { createLogger } from '../../runtime/logger';
+import { createLogger } from '../../core/logger';
 import { action } from '../fail';
 
 /**

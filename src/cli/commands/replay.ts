@@ -7,15 +7,15 @@ import { endpointSchema, llmConfigSchema } from '../../llm/llmConfig';
 import { METRIC } from '../../metrics/names';
 import { metricSum } from '../../metrics/read';
 import { metricsPort } from '../../metrics/server';
-import { ConfigError } from '../../runtime/errors';
-import { createLogger, type Logger } from '../../runtime/logger';
+import { ConfigError } from '../../core/errors';
+import { createLogger, type Logger } from '../../core/logger';
 import { loadTopology, resolveTopology } from '../../topology/loader';
 import { iterationTopology } from '../../topology/rewrite';
 import type { StageEntry, Topology } from '../../topology/schema';
-import { drainProgressLine } from '../drainProgress';
+import { drainProgressLine } from '../../session/drainProgress';
 import { action } from '../fail';
 import { parseIteration } from '../iterationOption';
-import { ensureTopics, runStages } from '../stageSession';
+import { ensureTopics, runStages } from '../../session/stageSession';
 import { DEFAULT_TOPOLOGY, findTopologyFile } from '../topologyFile';
 
 interface ReplayOptions {

@@ -3,12 +3,12 @@ import { Registry } from 'prom-client';
 import { connectKafka } from '../../kafka/connect';
 import { createSerde } from '../../kafka/serde/avroSerde';
 import { metricsPort } from '../../metrics/server';
-import { ConfigError } from '../../runtime/errors';
-import { createLogger } from '../../runtime/logger';
+import { ConfigError } from '../../core/errors';
+import { createLogger } from '../../core/logger';
 import { loadTopology, resolveTopology, type ResolvedTopology } from '../../topology/loader';
 import { action } from '../fail';
-import { drainProgressLine } from '../drainProgress';
-import { ensureTopics, runStages } from '../stageSession';
+import { drainProgressLine } from '../../session/drainProgress';
+import { ensureTopics, runStages } from '../../session/stageSession';
 import { DEFAULT_TOPOLOGY, findTopologyFile } from '../topologyFile';
 
 interface RunOptions {

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../runtime/errors';
+import { ConfigError } from '../../core/errors';
 import { parseBrokerList } from '../brokers';
 import { parseJaasConfig } from './jaas';
 import { SASL_MECHANISMS, SECURITY_PROTOCOLS, type SaslMechanism, type SecurityProtocol } from './keys';

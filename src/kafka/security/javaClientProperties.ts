@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { ConfigError } from '../../runtime/errors';
+import { ConfigError } from '../../core/errors';
 import type { ClientConfig } from './clientConfig';
 import { formatProperties } from './properties';
 

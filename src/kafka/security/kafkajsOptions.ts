@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
 import type { SASLOptions } from 'kafkajs';
-import { ConfigError, errorMessage } from '../../runtime/errors';
+import { ConfigError, errorMessage } from '../../core/errors';
 import type { ClientConfig, SaslConfig } from './clientConfig';
 import type { TlsConfig } from './tls';
 

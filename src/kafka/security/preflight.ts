@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { ConfigError, errorCauses } from '../../runtime/errors';
+import { ConfigError, errorCauses } from '../../core/errors';
 import type { ClientConfig } from './clientConfig';
 import { kafkajsSecurity } from './kafkajsOptions';
 

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { ConfigError } from '../../runtime/errors';
+import { ConfigError } from '../../core/errors';
 import { checkValue, isClientKey, type ClientKey } from './keys';
 import { parseProperties } from './properties';
 

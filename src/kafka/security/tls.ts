@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import tls from 'node:tls';
-import { ConfigError, errorMessage } from '../../runtime/errors';
+import { ConfigError, errorMessage } from '../../core/errors';
 import type { ClientKey } from './keys';
 import type { LayeredSettings, Setting } from './settings';
 

@@ -1,5 +1,5 @@
 import type { Type } from 'avsc';
-import { ConfigError, PoisonRecordError, errorMessage } from '../../runtime/errors';
+import { ConfigError, PoisonRecordError, errorMessage } from '../../core/errors';
 import { RECORD_TYPES, type RecordTypeMap, type RecordTypeName } from '../../records/types';
 import { ConfluentRegistry, LocalSchemaIds, subjectNameStrategy, type SchemaIdResolver, type SubjectNameStrategy } from './registry';
 import { loadSchemas } from './schemas';

@@ -1,5 +1,5 @@
 import type { Type } from 'avsc';
-import { ConfigError, InfrastructureError, PoisonRecordError, errorMessage } from '../../runtime/errors';
+import { ConfigError, InfrastructureError, PoisonRecordError, errorMessage } from '../../core/errors';
 import { parseSchemaText, schemaText } from './schemas';
 import { MAX_SCHEMA_ID } from './wire';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Type } from 'avsc';
-import { ConfigError, errorMessage } from '../../runtime/errors';
+import { ConfigError, errorMessage } from '../../core/errors';
 import { projectRoot } from '../../util/paths';
 
 /**

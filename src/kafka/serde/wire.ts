@@ -1,4 +1,4 @@
-import { PoisonRecordError } from '../../runtime/errors';
+import { PoisonRecordError } from '../../core/errors';
 
 /**
  * The Confluent wire format: magic byte 0x00, 4-byte big-endian schema id, then the Avro binary body.

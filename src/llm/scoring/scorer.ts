@@ -20,7 +20,7 @@ import type { LlmBackend } from '../backend';
 import { parseScore } from '../scoreParser';
 import { buildScorePrompt, SCORE_PROMPT_TEXTS, SCORE_PROMPT_VERSION } from '../scorePrompt';
 import { promptVersion } from '../promptVersion';
-import { ConfigError, PoisonRecordError } from '../../runtime/errors';
+import { ConfigError, PoisonRecordError } from '../../core/errors';
 import { ngramShare } from '../../text/overlap';
 import { distributionAtScore, expectedScore, ratingOf, softmax } from './distribution';
 import { calibrate, measureFit, type FitCalibration, type FitConfig } from './fit';

@@ -1,4 +1,4 @@
-import type { DrainProgress } from '../runtime/drain';
+import type { DrainProgress } from './drain';
 
 interface Out {
   isTTY?: boolean;

@@ -67,7 +67,7 @@ export function serverProperties(state: BrokerState, dataDir: string, secure?: S
   const c = state.controllerPort;
   const extra = secure && state.securePorts ? secureListenerProperties(state.securePorts, secure) : { listeners: [], protocols: [], lines: [] };
   return [
-    '# Written by humpback (src/kafka/local/props.ts) on every start; edits are overwritten.',
+    '# Written by humpback (src/dev/broker/props.ts) on every start; edits are overwritten.',
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@${LOOPBACK}:${c}`,

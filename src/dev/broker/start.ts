@@ -1,8 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { HumpbackError } from '../../runtime/errors';
-import type { Logger } from '../../runtime/logger';
+import { HumpbackError } from '../../core/errors';
+import type { Logger } from '../../core/logger';
 import type { BrokerLayout } from './layout';
 import { assertPortsFree, pickFreePort } from './ports';
 import { fileSize, isOurProcess, sleep, tailFile } from './process';

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { HumpbackError } from '../../runtime/errors';
+import { HumpbackError } from '../../core/errors';
 import { sleep } from './process';
 
 /** A lock file whose content is still empty this long after creation belongs to a crashed writer. */

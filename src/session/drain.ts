@@ -1,8 +1,8 @@
 import type { Admin } from 'kafkajs';
 import { committedOffsets, partitionEnds } from '../kafka/offsets';
 import type { ResolvedStage } from '../topology/loader';
-import { sleep } from './backoff';
-import { ConfigError } from './errors';
+import { sleep } from '../core/backoff';
+import { ConfigError } from '../core/errors';
 
 /** How far one stage's consumer group is through its input: committed records of the topic's current end. */
 export interface DrainProgress {

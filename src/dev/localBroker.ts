@@ -4,17 +4,17 @@
  * kept across stop/start so topics survive, and the JVM outlives the process that started it.
  */
 import fs from 'node:fs';
-import { HumpbackError } from '../runtime/errors';
-import { createLogger, type Logger } from '../runtime/logger';
-import { ensureJars } from './local/jars';
-import { type BrokerLayout, brokerLayout } from './local/layout';
-import { withLockFile } from './local/lock';
-import { checkJava } from './local/preflight';
-import { isOurProcess, readPid, waitForExit } from './local/process';
-import { brokerAnswers } from './local/probe';
-import { brokersOf, readState, serverProperties, writeFileAtomic } from './local/props';
-import { scramFormatArgs, secureAddresses, type SecureListeners } from './local/secureListeners';
-import { formatStorageOnce, loadOrCreateState, spawnBroker, waitUntilReady } from './local/start';
+import { HumpbackError } from '../core/errors';
+import { createLogger, type Logger } from '../core/logger';
+import { ensureJars } from './broker/jars';
+import { type BrokerLayout, brokerLayout } from './broker/layout';
+import { withLockFile } from './broker/lock';
+import { checkJava } from './broker/preflight';
+import { isOurProcess, readPid, waitForExit } from './broker/process';
+import { brokerAnswers } from './broker/probe';
+import { brokersOf, readState, serverProperties, writeFileAtomic } from './broker/props';
+import { scramFormatArgs, secureAddresses, type SecureListeners } from './broker/secureListeners';
+import { formatStorageOnce, loadOrCreateState, spawnBroker, waitUntilReady } from './broker/start';
 
 export interface LocalBrokerOptions {
   logger?: Logger;

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { ConfigError } from '../../runtime/errors';
+import { ConfigError } from '../../core/errors';
 
 export const LOOPBACK = '127.0.0.1';
 

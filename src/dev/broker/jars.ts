@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, errorMessage } from '../../runtime/errors';
-import type { Logger } from '../../runtime/logger';
+import { ConfigError, errorMessage } from '../../core/errors';
+import type { Logger } from '../../core/logger';
 import { KAFKA_VERSION } from './layout';
 import { checkMaven, mavenFailureSummary } from './preflight';
 

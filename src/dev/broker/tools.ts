@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import type { Logger } from '../../runtime/logger';
+import type { Logger } from '../../core/logger';
 import { projectRoot } from '../../util/paths';
 import { ensureJars } from './jars';
 import { KAFKA_VERSION, brokerLayout } from './layout';

@@ -1,6 +1,6 @@
 /**
  * One error hierarchy for the engine (after kafkajs' errors.js and BullMQ's named errors).
- * The class decides behaviour (src/runtime/retryPolicy.ts): a PoisonRecordError sends the record to
+ * The class decides behaviour (src/core/retryPolicy.ts): a PoisonRecordError sends the record to
  * `<stage>.dlq`, a retriable error goes through bounded backoff, a ConfigError stops with a fix.
  */
 export interface ErrorContext {

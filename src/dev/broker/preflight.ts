@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { ConfigError } from '../../runtime/errors';
+import { ConfigError } from '../../core/errors';
 
 export const MIN_JAVA_MAJOR = 17;
 

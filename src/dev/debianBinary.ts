@@ -13,7 +13,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../runtime/errors';
+import { ConfigError } from '../core/errors';
 import { cacheDir } from '../util/paths';
 
 export interface DebianBinaryOptions {
