@@ -31,7 +31,7 @@ export function batchBudget(maxMessageBytes: number): number {
  */
 export class IngestPublisher {
   private readonly unacked: Array<{ sent: Promise<void>; done: boolean }> = [];
-  private failure: unknown;
+  private failure: Error | undefined;
   private readonly budget: number;
 
   constructor(
@@ -94,7 +94,7 @@ export class IngestPublisher {
       () => (entry.done = true),
       (err: unknown) => {
         entry.done = true;
-        this.failure ??= err;
+        this.failure ??= err instanceof Error ? err : new Error(String(err));
       },
     );
     this.unacked.push(entry);

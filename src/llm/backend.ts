@@ -39,7 +39,7 @@ export interface LlmRequest {
 export interface FinalChoice {
   prefix: string;
   choices: readonly string[];
-  satisfied(text: string): boolean;
+  satisfied: (text: string) => boolean;
 }
 
 /** One generated token with its log-probability and its likeliest alternatives (natural log). */

@@ -20,6 +20,8 @@ import { LockstepScheduler, type SequenceSlot, type TokenChoice, type TokenText 
 import { ConfigError } from '../core/errors';
 import type { Logger } from '../core/logger';
 
+// node-llama-cpp is ESM-only: its types come in through an import type with the ESM resolution mode.
+// eslint-disable-next-line @typescript-eslint/consistent-type-imports, @typescript-eslint/no-unsafe-assignment -- the only spelling TypeScript accepts for an ESM package's types from CommonJS
 type NodeLlamaCpp = typeof import('node-llama-cpp', { with: { 'resolution-mode': 'import' } });
 
 export interface EmbeddedBackendOptions {
@@ -42,7 +44,7 @@ export interface EmbeddedBackendOptions {
  */
 let sharedLlama: { llama: Promise<Llama>; users: number } | undefined;
 
-async function acquireLlama(nlc: NodeLlamaCpp, cores: number, log?: Logger): Promise<{ llama: Llama; release(): Promise<void> }> {
+async function acquireLlama(nlc: NodeLlamaCpp, cores: number, log?: Logger): Promise<{ llama: Llama; release: () => Promise<void> }> {
   const entry = (sharedLlama ??= {
     users: 0,
     llama: nlc.getLlama({

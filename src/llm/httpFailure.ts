@@ -43,7 +43,7 @@ export function classifyFailure(err: unknown, secrets: readonly string[], now: (
   if (err instanceof OpenAI.APIConnectionError) {
     return { kind: 'connection', retriable: true, message: clean(`connection failed: ${causeChain(err)}`) };
   }
-  if (err instanceof OpenAI.APIError) {
+  if (isApiError(err)) {
     const status = err.status ?? 0;
     const message = clean(`HTTP ${status}: ${err.message}`);
     if (status === 429) return { kind: 'rate-limit', retriable: true, status, retryAfterMs: retryAfterMs(err.headers, now), message };
@@ -121,4 +121,9 @@ function causeChain(err: unknown): string {
   return errorCauses(err)
     .map((c) => (typeof c.code === 'string' ? `${String(c.message)} (${c.code})` : String(c.message)))
     .join(': ');
+}
+
+/** `instanceof` on the generic APIError narrows its type parameters to any; this keeps the defaults. */
+function isApiError(err: unknown): err is InstanceType<typeof OpenAI.APIError> {
+  return err instanceof OpenAI.APIError;
 }

@@ -178,14 +178,14 @@ export class LockstepScheduler {
       if (active.length === 0) return;
       // A failed reset leaves the sequence unusable for that job only.
       await Promise.all(
-        active.map(
-          (i) =>
-            this.busy[i]!.fresh &&
+        active
+          .filter((i) => this.busy[i]!.fresh)
+          .map((i) =>
             this.slots[i].reset().then(
               () => void (this.busy[i]!.fresh = false),
               (e: unknown) => this.finish(i, new RetriableError(`embedded sequence reset failed: ${String(e)}`, { cause: e })),
             ),
-        ),
+          ),
       );
       const stepping = active.filter((i) => this.busy[i] !== undefined);
       this.stats.steps += 1;
@@ -272,7 +272,7 @@ export class LockstepScheduler {
     return { text, tokensIn: r.job.prompt.length, tokensOut: r.out.length, finishReason };
   }
 
-  private finish(i: number, outcome: GenerationResult | unknown): void {
+  private finish(i: number, outcome: unknown): void {
     const r = this.busy[i];
     if (!r) return;
     this.busy[i] = undefined;

@@ -21,7 +21,7 @@ export interface GroupRow {
  * process running, like kafka-consumer-groups. The rate is two lag samples `sampleMs` apart.
  */
 export async function stageStatus(admin: Admin, t: ResolvedTopology, trainer: { group: string; topics: string[] } | undefined, sampleMs: number): Promise<GroupRow[]> {
-  const watched = [...t.stages.map((s) => ({ stage: s.name, group: s.groupId, inputs: [s.input], dlq: s.dlq as string | undefined })), ...(trainer ? [{ stage: 'trainer', group: trainer.group, inputs: trainer.topics, dlq: undefined }] : [])];
+  const watched = [...t.stages.map((s) => ({ stage: s.name, group: s.groupId, inputs: [s.input], dlq: s.dlq })), ...(trainer ? [{ stage: 'trainer', group: trainer.group, inputs: trainer.topics, dlq: undefined }] : [])];
   const existing = new Set(await admin.listTopics());
   const positions = async (g: (typeof watched)[number]): Promise<{ lag: number; at: number }> => {
     let lag = 0;

@@ -118,6 +118,7 @@ export class KafkaSource {
     }
   }
 
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kafkajs hands these over as closures, not methods
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     let offsets = this.offsets.get(batch.partition);
     if (offsets === undefined) this.offsets.set(batch.partition, (offsets = new PartitionOffsets()));

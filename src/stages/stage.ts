@@ -11,9 +11,9 @@ export interface StageContext {
   /** Stage name from the topology, e.g. `segment`. */
   stage: string;
   logger: Logger;
-  now(): number;
+  now: () => number;
   /** Count a record the stage dropped on purpose, by reason (metrics and offline summaries). */
-  countFiltered(reason: string): void;
+  countFiltered: (reason: string) => void;
   /** The cluster, when the stage runs on Kafka (absent offline): for state kept in topics. */
   kafka?: { kafka: Kafka; serde: Serde };
   /** The stage's output topic when it runs on Kafka (absent offline): e.g. to load the keys it already produced. */
@@ -22,7 +22,7 @@ export interface StageContext {
    * Register work to do after every consumer-group rebalance (e.g. catch a state store up with
    * what the previous owner of a partition wrote). Offline, it is never called.
    */
-  onRebalance(listener: () => void): void;
+  onRebalance: (listener: () => void) => void;
   /** The process's metrics registry: stages with metrics of their own (LLM calls, scores) register them here. */
   registry: Registry;
   /** Aborted when the stage stops (after in-flight records drained, or the drain timed out): close clients here. */

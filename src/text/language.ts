@@ -20,7 +20,7 @@ export function toLanguageCode(code: string): string | null {
 function stripPunctuation(token: string): string {
   const head = token.replace(/^[\p{P}\p{S}]+/u, '');
   const last = /(?<keep>[^\p{P}\p{S}])[\p{P}\p{S}]*$/u.exec(head);
-  return last ? head.slice(0, last.index + last.groups!.keep!.length) : '';
+  return last ? head.slice(0, last.index + last.groups!.keep.length) : '';
 }
 
 /**

@@ -55,7 +55,7 @@ function dedent(line: string, n: number): string {
 function paragraphText(lines: string[]): string {
   let out = '';
   for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!;
+    const raw = lines[i];
     const hard = (raw.endsWith('  ') || raw.endsWith('\\')) && i < lines.length - 1;
     let t = raw.trim();
     if (hard && t.endsWith('\\')) t = t.slice(0, -1).trimEnd();
@@ -66,14 +66,14 @@ function paragraphText(lines: string[]): string {
 }
 
 function frontMatter(lines: string[]): { title: string | null; end: number } {
-  if (lines.length === 0 || !/^---[ \t]*$/.test(lines[0]!)) return { title: null, end: 0 };
+  if (lines.length === 0 || !/^---[ \t]*$/.test(lines[0])) return { title: null, end: 0 };
   for (let i = 1; i < Math.min(lines.length, 200); i++) {
-    if (/^(?:---|\.\.\.)[ \t]*$/.test(lines[i]!)) {
+    if (/^(?:---|\.\.\.)[ \t]*$/.test(lines[i])) {
       let title: string | null = null;
       for (let j = 1; j < i; j++) {
-        const m = /^title:[ \t]*(.*)$/.exec(lines[j]!);
+        const m = /^title:[ \t]*(.*)$/.exec(lines[j]);
         if (m) {
-          title = m[1]!.trim().replace(/^(["'])(.*)\1$/, '$2').trim() || null;
+          title = m[1].trim().replace(/^(["'])(.*)\1$/, '$2').trim() || null;
           break;
         }
       }
@@ -101,7 +101,7 @@ function readBlocks(lines: string[], start: number): Block[] {
   };
   const flushList = (): void => {
     if (list !== null) {
-      while (list.length > 0 && BLANK.test(list[list.length - 1]!)) list.pop();
+      while (list.length > 0 && BLANK.test(list[list.length - 1])) list.pop();
       const min = Math.min(...list.filter((l) => !BLANK.test(l)).map(indentOf));
       const text = list.map((l) => (BLANK.test(l) ? '' : dedent(l, min).trimEnd())).join('\n');
       if (text.length > 0) blocks.push({ kind: 'list', text });
@@ -121,7 +121,7 @@ function readBlocks(lines: string[], start: number): Block[] {
   };
   const flushCode = (): void => {
     if (code !== null) {
-      while (code.length > 0 && BLANK.test(code[code.length - 1]!)) code.pop();
+      while (code.length > 0 && BLANK.test(code[code.length - 1])) code.pop();
       if (code.length > 0) blocks.push({ kind: 'code', text: code.join('\n') });
       code = null;
     }
@@ -134,11 +134,11 @@ function readBlocks(lines: string[], start: number): Block[] {
   };
 
   for (let i = start; i < lines.length; i++) {
-    const line = lines[i]!;
+    const line = lines[i];
 
     if (fence !== null) {
       const close = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(line);
-      if (close && close[1]![0] === fence.char && close[1]!.length >= fence.len) {
+      if (close && close[1][0] === fence.char && close[1].length >= fence.len) {
         blocks.push({ kind: 'code', text: fence.lines.join('\n') });
         fence = null;
       } else {
@@ -180,17 +180,17 @@ function readBlocks(lines: string[], start: number): Block[] {
     }
 
     const open = FENCE_OPEN.exec(line);
-    if (open && !(open[2]![0] === '`' && open[3]!.includes('`'))) {
+    if (open && !(open[2][0] === '`' && open[3].includes('`'))) {
       flushAll();
-      fence = { char: open[2]![0]!, len: open[2]!.length, indent: open[1]!.length, lines: [] };
+      fence = { char: open[2][0], len: open[2].length, indent: open[1].length, lines: [] };
       continue;
     }
 
     const atx = ATX.exec(line);
     if (atx) {
       flushAll();
-      const text = withoutClosingHashes(atx[2]!.trim()).trim();
-      blocks.push({ kind: 'heading', level: atx[1]!.length as 1 | 2 | 3 | 4 | 5 | 6, text });
+      const text = withoutClosingHashes(atx[2].trim()).trim();
+      blocks.push({ kind: 'heading', level: atx[1].length as 1 | 2 | 3 | 4 | 5 | 6, text });
       continue;
     }
 
@@ -199,7 +199,7 @@ function readBlocks(lines: string[], start: number): Block[] {
       if (setext) {
         const text = paragraphText(para).replace(/\s+/g, ' ');
         para = null;
-        blocks.push({ kind: 'heading', level: setext[1]![0] === '=' ? 1 : 2, text });
+        blocks.push({ kind: 'heading', level: setext[1][0] === '=' ? 1 : 2, text });
         continue;
       }
     }
@@ -220,7 +220,7 @@ function readBlocks(lines: string[], start: number): Block[] {
       flushPara();
       flushList();
       if (quote === null) quote = [];
-      quote.push(q[1]!);
+      quote.push(q[1]);
       continue;
     }
 

@@ -73,7 +73,7 @@ export function plainToStructuredText(
         paragraphs[0] = first.slice(first.indexOf('\n') + 1);
       }
     }
-  } else if ((options.titleFromFirstLine ?? true) && paragraphs.length > 1 && looksLikeTitle(paragraphs[0]!)) {
+  } else if ((options.titleFromFirstLine ?? true) && paragraphs.length > 1 && looksLikeTitle(paragraphs[0])) {
     heading = paragraphs.shift()!.replace(/\s+/g, ' ');
   }
 

@@ -100,6 +100,7 @@ function describe(value: unknown): string {
   if (value === null) return 'null (an empty value)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a YAML scalar (number, boolean) by now
   return `${typeof value} ${String(value)}`;
 }
 
@@ -130,7 +131,7 @@ export function shapeAt(schema: z.core.$ZodType, path: readonly PathKey[], input
       if (!option) return undefined;
       node = option;
     } else if (depth === path.length) {
-      return node instanceof z.ZodObject ? (node.shape as Record<string, z.core.$ZodType>) : undefined;
+      return node instanceof z.ZodObject ? (node.shape) : undefined;
     } else if (node instanceof z.ZodArray) {
       node = node.element;
       value = valueAt(value, [path[depth]]);

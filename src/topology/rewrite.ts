@@ -68,7 +68,7 @@ export function iterationTopology(t: Topology, n: number): Topology {
   const kept: Topology = {
     ...t,
     topics: t.topics.filter((x) => written.has(x.name) || scorers.some((s) => s.input === x.name)),
-    stages: t.stages.filter((s) => selected.has(s)).map((s) => (s.type === 'score' ? ({ ...s, iteration: n } as StageEntry) : s)),
+    stages: t.stages.filter((s) => selected.has(s)).map((s) => (s.type === 'score' ? ({ ...s, iteration: n }) : s)),
     trainer: t.trainer && { ...t.trainer, iteration: n },
   };
   const renamed = renameTopics(kept, (topic) => (written.has(topic) ? iterationTopic(topic, n) : topic));

@@ -95,6 +95,7 @@ export class TrainerConsumer {
     }
   }
 
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kafkajs hands these over as closures, not methods
   private async onBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload, policy: boolean): Promise<void> {
     const generation = this.generation;
     await this.exclusive(async () => {

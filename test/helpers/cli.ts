@@ -13,8 +13,8 @@ function assertBuilt(): void {
 export interface RunningCli {
   child: ChildProcess;
   /** Everything the process wrote to stderr so far (for assertions and failure messages). */
-  stderr(): string;
-  stdout(): string;
+  stderr: () => string;
+  stdout: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -23,8 +23,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCl
   const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return { child, stderr: () => err, stdout: () => out, exited };
 }

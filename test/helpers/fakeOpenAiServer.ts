@@ -134,8 +134,8 @@ export class FakeOpenAiServer {
     } catch {
       return json(res, 400, { error: { message: 'body is not JSON' } });
     }
-    const prompt = isChat ? ((body.messages as Array<{ content: string }> | undefined) ?? []).map((m) => m.content).join('\n') : String(body.prompt ?? '');
-    const entry: FakeRequest = { seq: this.requests.length, path: url, model: String(body.model ?? ''), prompt, body, authorization: req.headers.authorization };
+    const prompt = isChat ? ((body.messages as Array<{ content: string }> | undefined) ?? []).map((m) => m.content).join('\n') : (typeof body.prompt === 'string' ? body.prompt : '');
+    const entry: FakeRequest = { seq: this.requests.length, path: url, model: typeof body.model === 'string' ? body.model : '', prompt, body, authorization: req.headers.authorization };
     this.requests.push(entry);
 
     const capacity = this.opts.capacity ?? Infinity;

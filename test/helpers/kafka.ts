@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import { createKafka, parseBrokerList } from '../../src/kafka/brokers';
+import { errorMessage } from '../../src/core/errors';
 import { createLogger } from '../../src/core/logger';
 
 /** A topic or group name no other test (or earlier run against the same broker) uses. */
@@ -42,12 +43,12 @@ export async function waitFor<T>(
   for (;;) {
     try {
       const value = await predicate();
-      if (value) return value as NonNullable<T>;
+      if (value) return value;
     } catch (err) {
       lastError = err;
     }
     if (Date.now() > deadline) {
-      const why = lastError === undefined ? '' : ` (last error: ${lastError instanceof Error ? lastError.message : String(lastError)})`;
+      const why = lastError === undefined ? '' : ` (last error: ${errorMessage(lastError)})`;
       throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${why}`);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));

@@ -58,7 +58,7 @@ describe('dedup stage (in memory)', () => {
   it('decides atomically when duplicates are processed at the same time', async () => {
     const c = counter();
     const op = dedupProjection({ store: new InMemorySeenStore(), countFiltered: c.countFiltered });
-    const results = await Promise.all(['a', 'b', 'c', 'd'].map((doc) => op(seg('Same text', doc))));
+    const results = await Promise.all(['a', 'b', 'c', 'd'].map(async (doc) => op(seg('Same text', doc))));
     expect(results.flat()).toHaveLength(1);
     expect(c.filtered).toEqual({ duplicate: 3 });
   });

@@ -14,7 +14,7 @@ function scheduler(): TestScheduler {
 }
 
 /** Work that fails with the given errors in turn, then returns 'done'; logs the virtual time of each call. */
-function script(ts: TestScheduler, ...failures: unknown[]): { work: () => string; calls: number[] } {
+function script(ts: TestScheduler, ...failures: Error[]): { work: () => string; calls: number[] } {
   const calls: number[] = [];
   return {
     calls,

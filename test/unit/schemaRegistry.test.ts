@@ -205,7 +205,7 @@ describe('ConfluentRegistry against the test double', () => {
 
     it('a registry that does not answer in time is retriable', async () => {
       const hanging: typeof fetch = (_url, init) =>
-        new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
+        new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error)));
       const err = await rejection(new ConfluentRegistry({ url: reg.url, env: {}, timeoutMs: 20, fetch: hanging }).typeFor(1));
       expect(err).toBeInstanceOf(RetriableError);
       expect(err.message).toContain('no answer within 20 ms');

@@ -61,6 +61,7 @@ export function checkMaven(env: NodeJS.ProcessEnv = process.env): string {
 /** The useful tail of a failed Maven run, on one line: its [ERROR] lines (minus help boilerplate) or last lines. */
 export function mavenFailureSummary(output: string, maxLines = 3): string {
   // Maven emits colour codes even with -B on some terminals.
+  // eslint-disable-next-line no-control-regex -- strips the ANSI colour codes Maven prints
   const lines = output.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim()).filter(Boolean);
   const errors = lines
     .filter((l) => l.startsWith('[ERROR]'))

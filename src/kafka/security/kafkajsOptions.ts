@@ -62,7 +62,7 @@ function tokenFromCommand(command: string): Promise<string> {
       try {
         resolve(nonEmpty(String(stdout).trim(), 'sasl.oauthbearer.token.command printed nothing'));
       } catch (e) {
-        reject(e);
+        reject(e instanceof Error ? e : new Error(String(e)));
       }
     });
   });

@@ -62,9 +62,9 @@ function show(value: unknown): string {
   if (Buffer.isBuffer(value)) return `<${value.length} bytes>`;
   let s: string;
   try {
-    s = typeof value === 'bigint' ? `${value}n` : (JSON.stringify(value) ?? String(value));
+    s = typeof value === 'bigint' ? `${value}n` : (JSON.stringify(value) ?? typeof value);
   } catch {
-    s = String(value);
+    s = `<${typeof value} that JSON cannot show>`;
   }
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }

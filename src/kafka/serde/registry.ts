@@ -256,7 +256,7 @@ export class ConfluentRegistry implements SchemaIdResolver {
     const body = answer.body;
     const schemaType = field(body, 'schemaType');
     if (schemaType !== undefined && schemaType !== 'AVRO') {
-      throw new PoisonRecordError('decode.incompatible-schema', `schema id ${id} is a ${String(schemaType)} schema, not Avro`);
+      throw new PoisonRecordError('decode.incompatible-schema', `schema id ${id} is a ${JSON.stringify(schemaType)} schema, not Avro`);
     }
     const references = field(body, 'references');
     if (Array.isArray(references) && references.length > 0) {

@@ -66,7 +66,7 @@ export function isPermalink(el: Element): boolean {
   if (isHeaderLink(el.attribs)) return true;
   const kids = el.children;
   if (kids.length !== 1) return false;
-  const only = kids[0]!;
+  const only = kids[0];
   return only.type === 'text' && PERMALINK_TEXT.has(only.data.trim());
 }
 

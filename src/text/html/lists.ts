@@ -16,7 +16,7 @@ export function listText(el: Element, counts: LinkCounts, walk: SubtreeWalker): 
   const lines: string[] = [];
   const kids = el.children;
   for (let i = 0; i < kids.length; i++) {
-    const c = kids[i]!;
+    const c = kids[i];
     if (c.type === 'text') {
       if (c.data.trim().length === 0) continue;
     } else if (c.type !== 'tag' && c.type !== 'cdata') continue;
@@ -51,6 +51,6 @@ function hang(marker: string, body: string): string {
   const pad = ' '.repeat(marker.length);
   const lines = body.split('\n');
   let out = marker + lines[0];
-  for (let i = 1; i < lines.length; i++) out += '\n' + (lines[i]!.length > 0 ? pad + lines[i] : '');
+  for (let i = 1; i < lines.length; i++) out += '\n' + (lines[i].length > 0 ? pad + lines[i] : '');
   return out;
 }

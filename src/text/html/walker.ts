@@ -54,7 +54,7 @@ export class Walker implements SubtreeWalker {
   }
 
   private nodes(kids: readonly ChildNode[]): void {
-    for (let i = 0; i < kids.length; i++) this.node(kids[i]!);
+    for (let i = 0; i < kids.length; i++) this.node(kids[i]);
   }
 
   private node(node: ChildNode): void {
