@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerKafkaCommands } from './commands/kafka';
 import { registerTopologyCommands } from './commands/topology';
+import { registerDeployCommands } from './commands/deploy';
 import { registerRunCommand } from './commands/run';
 import { registerReplayCommand } from './commands/replay';
 import { registerStatusCommand } from './commands/status';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     });
   registerKafkaCommands(program);
   registerTopologyCommands(program);
+  registerDeployCommands(program);
   registerIngestCommand(program);
   registerModelCommands(program);
   registerEvalCommand(program);

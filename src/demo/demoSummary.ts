@@ -6,6 +6,7 @@ import type { ResolvedTopology } from '../topology/loader';
 import type { WrittenSnapshot } from '../trainer/snapshotWriter';
 import type { CapResult } from './runDemo';
 import type { DemoQuality } from './demoQuality';
+import { demoPhaseOf } from './phases';
 import { figuresLine, type RecordedFigures } from '../eval/recordedEval';
 
 /** What a demo run did: counted by the stages' own metrics and the run's topics. */
@@ -15,7 +16,7 @@ export interface DemoReport {
   topology: ResolvedTopology;
   registry: Registry;
   seconds: number;
-  /** Seconds per phase: ingest, segment (segment + dedup), llm (backtranslate, score, tier-filter), snapshot. */
+  /** Seconds per phase: ingest, segment (the `prepare` stages), llm (the stages after the cap), snapshot. */
   timings: Record<string, number>;
   cap?: CapResult;
   quality: DemoQuality;
@@ -57,7 +58,7 @@ export async function demoSummary(r: DemoReport): Promise<string> {
     const wrote = await Promise.all(outs.map(async (o) => `${await m(METRIC.recordsProduced.name, { stage: s.name, topic: o })} to ${o.slice(r.runId.length + 1)}`));
     const dropped = await metricBy(r.registry, METRIC.recordsFiltered.name, 'reason', { stage: s.name });
     const dead = await metricBy(r.registry, METRIC.recordsDeadLettered.name, 'reason', { stage: s.name });
-    const phase = s.type === 'segment' || s.type === 'dedup' ? 'segment' : 'llm';
+    const phase = demoPhaseOf(s.type);
     const rate = read / Math.max(r.timings[phase] ?? 0, 0.001);
     lines.push(`  ${s.name.padEnd(14)} read ${read}, wrote ${wrote.join(' and ')}; dropped: ${reasons(dropped)}; dead letters: ${reasons(dead)} (${rate.toFixed(2)} records/s)`);
     if (s.type === 'dedup' && r.cap) lines.push(`  ${'cap'.padEnd(14)} the first ${r.cap.sent} of ${r.cap.of} segments went on to the LLM stages (--max-segments 0 sends all)`);

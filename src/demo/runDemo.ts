@@ -22,7 +22,7 @@ import { ConfigError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { loadTopology, resolveTopology, type ResolvedStage, type ResolvedTopology } from '../topology/loader';
 import { namespaced } from '../topology/rewrite';
-import type { StageEntry, Topology } from '../topology/schema';
+import type { Topology } from '../topology/schema';
 import { trainerSettings } from '../trainer/settings';
 import { snapshotNow } from '../trainer/snapshotNow';
 import { runIngest } from '../ingest/runIngest';
@@ -31,6 +31,7 @@ import { ensureTopics, runStages } from '../session/stageSession';
 import type { DemoReport } from './demoSummary';
 import { demoQuality, type DemoQuality } from './demoQuality';
 import { removeEarlierDemoRuns } from './earlierRuns';
+import { callsLlm, demoPhaseOf } from './phases';
 
 export interface DemoOptions {
   topologyFile: string;
@@ -59,9 +60,6 @@ async function removeEarlierRuns(kafka: Kafka, say: (line: string) => void): Pro
     await admin.disconnect();
   }
 }
-
-/** Stages before the LLM (cheap, run on everything) and the LLM stages (run on the capped segments). */
-const LLM_TYPES = new Set(['backtranslate', 'score', 'tier-filter']);
 
 export async function runDemo(o: DemoOptions): Promise<DemoReport | undefined> {
   const now = o.now ?? Date.now;
@@ -101,8 +99,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport | undefined> {
   await timed('ingest', () => runIngest(o.inputs, { topology: topologyFile, topic: topic('documents'), dlq: topic('ingest.dlq'), pollSeconds: '2', maxDocumentMb: '10' }));
   if (process.exitCode === 130) return undefined;
 
-  const before = resolved.stages.filter((s) => !LLM_TYPES.has(s.type));
-  const llm = resolved.stages.filter((s) => LLM_TYPES.has(s.type));
+  // Stages before the LLM (cheap, run on everything) and after the cap (run on the capped segments).
+  const before = resolved.stages.filter((s) => demoPhaseOf(s.type) === 'segment');
+  const llm = resolved.stages.filter((s) => demoPhaseOf(s.type) === 'llm');
   say(`running ${before.map((s) => s.name).join(', ')} until drained`);
   if ((await timed('segment', () => runStages(before, deps, { untilDrained: true, onProgress: drainProgressLine(process.stderr), metrics: o.metrics }))) === 'stopped') return undefined;
 
@@ -192,8 +191,7 @@ async function qualityOfRun(kafka: Kafka, serde: Serde, t: ResolvedTopology, run
 /** The topology with the LLM stages' embedded model replaced (name or file); servers are untouched. */
 function withModel(t: Topology, model: EmbeddedModelChoice | undefined): Topology {
   if (!model) return t;
-  const llmStage = (s: StageEntry): boolean => s.type === 'backtranslate' || s.type === 'score';
-  return { ...t, stages: t.stages.map((s) => (llmStage(s) ? { ...s, llm: withEmbeddedModel((s.llm ?? {}) as { embedded?: object }, model) } : s)) };
+  return { ...t, stages: t.stages.map((s) => (callsLlm(s.type) ? { ...s, llm: withEmbeddedModel((s.llm ?? {}) as { embedded?: object }, model) } : s)) };
 }
 
 /** Records per topic of the run (its topics are new, so the watermarks are exact counts). */

@@ -30,8 +30,8 @@ export interface StageContext {
 }
 
 /**
- * What the engine derives from a stage type besides running it: the demo's phases, the Kubernetes
- * Deployments and KEDA objects, the compose services (src/deploy), the README's stage table.
+ * What the engine derives from a stage type besides running it: the demo's phases (src/demo), the
+ * Kubernetes Deployments, KEDA objects and compose services (src/deploy/stageManifests.ts).
  */
 export interface StageMeta {
   /** Its step of the method (docs/method.md): crawl text to segments, instructions, scores and tiers; `test` proves the runtime. */
@@ -43,6 +43,8 @@ export interface StageMeta {
     bound: 'cpu' | 'wait';
     /** Replicas follow the consumer lag of its input (KEDA), about `maxInFlight` records of lag per replica. */
     autoscale: boolean;
+    /** What a replica asks the scheduler for (default by `bound`: cpu 1 core, wait 250m; 512Mi); the memory limit is twice the request. */
+    requests?: { cpu: string; memoryMi: number };
   };
 }
 

@@ -88,7 +88,7 @@ export function tierFilterProjection(config: TierFilterConfig, d: TierFilterDeps
 export const tierFilterStage: StageDefinition<typeof configSchema.shape, 'humpback.ScoredCandidate', 'humpback.CuratedExample'> = {
   type: 'tier-filter',
   description: 'Routes scored pairs to curated tier topics by score (A5: score 5, A4: score >= 4).',
-  meta: { category: 'curate', callsLlm: false, scaling: { bound: 'wait', autoscale: false } },
+  meta: { category: 'curate', callsLlm: false, scaling: { bound: 'wait', autoscale: false, requests: { cpu: '100m', memoryMi: 256 } } },
   configSchema,
   recordTypes: () => ({ input: 'humpback.ScoredCandidate', output: 'humpback.CuratedExample' }),
   extraOutputTopics: (config) => config.tiers.map((t) => t.topic),

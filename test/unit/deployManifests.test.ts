@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { buildProgram } from '../../src/cli/main';
 import { isRfc1123Subdomain, strimziTopicsYaml } from '../../src/deploy/strimziTopics';
+import { findStage } from '../../src/stages/registry';
 import { loadTopology, parseTopology, resolveTopology, type ResolvedStage } from '../../src/topology/loader';
 
 /**
@@ -15,7 +16,6 @@ const ROOT = path.join(__dirname, '..', '..');
 const DEPLOY = path.join(ROOT, 'deploy');
 const K8S = path.join(DEPLOY, 'k8s');
 const resolved = resolveTopology(loadTopology(path.join(ROOT, 'topologies', 'humpback.yaml')));
-const LLM_STAGE_TYPES = ['backtranslate', 'score'];
 
 type Obj = Record<string, unknown>;
 
@@ -211,7 +211,7 @@ describe('deploy/k8s', () => {
 
   test('KEDA scales each LLM stage by the lag of its own consumer group on its input topic', () => {
     const scaledObjects = ofKind('ScaledObject');
-    const llmStages = resolved.stages.filter((s) => LLM_STAGE_TYPES.includes(s.type));
+    const llmStages = resolved.stages.filter((s) => findStage(s.type)?.meta.scaling.autoscale);
     expect(llmStages.map((s) => s.name).sort()).toEqual(['backtranslate', 'score']);
     for (const stage of llmStages) {
       const d = deploymentOf(stage);
