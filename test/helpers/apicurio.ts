@@ -56,7 +56,10 @@ async function distribution(): Promise<string> {
     const tmp = `${dir}.tmp-${crypto.randomBytes(4).toString('hex')}`;
     const args = ['-q', '-B', '-Dstyle.color=never', 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:unpack', `-Dartifact=${ARTIFACT}`, `-DoutputDirectory=${tmp}`];
     await new Promise<void>((resolve, reject) =>
-      execFile('mvn', args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+      // Run outside the repository: without a pom, the plugin writes its "already unpacked" marker
+      // under ./${project.basedir}/ of the working directory, and a marker left in a checkout makes
+      // the next unpack a silent no-op.
+      execFile('mvn', args, { cwd: path.dirname(dir), maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
         err ? reject(new Error(`mvn could not fetch ${ARTIFACT}: ${mavenFailureSummary(`${stdout}\n${stderr}`)}`)) : resolve(),
       ),
     );
