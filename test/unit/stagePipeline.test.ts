@@ -24,7 +24,7 @@ async function until(done: () => boolean): Promise<void> {
 async function pipeline() {
   const stop = new AbortController();
   const batches: number[][] = [];
-  const project = batched<number, number>({ size: 3, maxWaitMs: 50, signal: stop.signal }, async (inputs) => {
+  const project = batched<number, number>({ size: 3, maxWaitMs: 500, signal: stop.signal }, async (inputs) => {
     batches.push(inputs);
     return inputs.map((n) => (n % 2 === 0 ? [] : [{ key: `k${n}`, value: n * 10 }]));
   });
