@@ -1,55 +1,13 @@
-import type { Consumer, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { createLogger } from '../../src/core/logger';
 import { createStageMetrics } from '../../src/metrics/stageMetrics';
 import { KafkaSource, type ConsumedRecord } from '../../src/runtime/kafkaSource';
+import { batchOf, fakeKafka, until } from '../helpers/fakeKafka';
 
 /**
  * KafkaSource against a test double of the kafkajs consumer: what it emits, when it stops fetching
  * (backpressure) and what it commits. The real consumer is exercised by the integration tests.
  */
-function fakeKafka() {
-  const listeners = new Map<string, (e: { payload: Record<string, unknown> }) => void>();
-  const commits: Array<Array<{ topic: string; partition: number; offset: string }>> = [];
-  let run: ConsumerRunConfig | undefined;
-  const consumer = {
-    events: { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' },
-    on: (event: string, listener: (e: { payload: Record<string, unknown> }) => void) => void listeners.set(event, listener),
-    connect: async () => undefined,
-    subscribe: async () => undefined,
-    run: async (config: ConsumerRunConfig) => void (run = config),
-    commitOffsets: async (offsets: Array<{ topic: string; partition: number; offset: string }>) => void commits.push(offsets),
-    pause: () => undefined,
-    disconnect: async () => undefined,
-  };
-  // The double implements the part of Consumer that KafkaSource uses.
-  const kafka = { consumer: () => consumer as unknown as Consumer } as Pick<Kafka, 'consumer'> as Kafka;
-  return {
-    kafka,
-    commits,
-    join: () => listeners.get('consumer.group_join')!({ payload: { memberAssignment: {} } }),
-    eachBatch: (payload: EachBatchPayload) => run!.eachBatch!(payload),
-  };
-}
-
-function batchOf(partition: number, offsets: number[], lastOffset = offsets[offsets.length - 1]) {
-  const resolved: string[] = [];
-  const messages = offsets.map((o): KafkaMessage => ({ offset: String(o), key: Buffer.from(`k${o}`), value: Buffer.from(`v${o}`), timestamp: '0', attributes: 0, headers: {} }));
-  const payload = {
-    batch: { topic: 'in', partition, messages, lastOffset: () => String(lastOffset) },
-    resolveOffset: (o: string) => void resolved.push(o),
-    heartbeat: async () => undefined,
-    isRunning: () => true,
-    isStale: () => false,
-  } as Pick<EachBatchPayload, 'resolveOffset' | 'heartbeat' | 'isRunning' | 'isStale'> as EachBatchPayload;
-  return { payload, resolved };
-}
-
-async function until(done: () => boolean): Promise<void> {
-  for (const deadline = Date.now() + 3000; !done() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 1));
-  expect(done()).toBe(true);
-}
-
 async function started(maxInFlight: number) {
   const fake = fakeKafka();
   const source = new KafkaSource({
@@ -94,7 +52,7 @@ describe('KafkaSource', () => {
   it('commits each partition only past its finished prefix, and nothing twice', async () => {
     const { fake, source, emitted } = await started(10);
     await fake.eachBatch(batchOf(0, [0, 1, 2]).payload);
-    await fake.eachBatch(batchOf(1, [5, 9], 11).payload); // a gap (compaction), then control records up to 11
+    await fake.eachBatch(batchOf(1, [5, 9], { lastOffset: 11 }).payload); // a gap (compaction), then control records up to 11
     const [p0a, p0b, p0c, p1a, p1b] = emitted;
     p0b.finish();
     p1a.finish();

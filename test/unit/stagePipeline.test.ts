@@ -10,12 +10,7 @@ import { PartitionOffsets } from '../../src/runtime/partitionOffsets';
 import type { Attempted } from '../../src/core/retryPolicy';
 import { retryPolicy } from '../../src/core/retryPolicy';
 import { stageWork } from '../../src/runtime/stageWork';
-
-/** Lets promises and timers run until `done()` holds (two seconds at most). */
-async function until(done: () => boolean): Promise<void> {
-  for (const deadline = Date.now() + 2000; !done() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 1));
-  expect(done()).toBe(true);
-}
+import { until } from '../helpers/fakeKafka';
 
 /**
  * The runner's pipeline without Kafka: a toy stage that works on batches (bufferTime/bufferCount via
