@@ -1,5 +1,7 @@
 // Lint for src, tests and benchmarks (npm run lint; .ci/run runs it). typescript-eslint's recommended
 // rules with type information, plus the project's own: no `any`, no unused code, no floating promises.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -9,7 +11,7 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { project: './tsconfig.test.json', tsconfigRootDir: import.meta.dirname },
+      parserOptions: { project: './tsconfig.test.json', tsconfigRootDir: path.dirname(fileURLToPath(import.meta.url)) },
     },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
