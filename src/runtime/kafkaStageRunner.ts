@@ -47,8 +47,9 @@ export interface KafkaStageRunnerOptions {
  *                                           the broker refused as too large); acks=all, idempotent
  *     -> finish                             its offset joins the committable prefix (committed every second)
  *
- * The producer sink sends in the order records reach it, so two records of one key (processed one
- * after the other) are written in that order. stop() stops fetching, lets the pipeline drain, commits.
+ * The two middle steps are processRecords() (below), which tests drive without a broker. The producer
+ * sink sends in the order records reach it, so two records of one key (processed one after the
+ * other) are written in that order. stop() stops fetching, lets the pipeline drain, commits.
  */
 export class KafkaStageRunner {
   private readonly source: KafkaSource;
