@@ -1,7 +1,10 @@
 import { parseDocument } from 'htmlparser2';
 import type { StructuredText } from './blocks';
-import { Boilerplate, DEFAULT_BOILERPLATE_TOKENS } from './html/boilerplate';
+import { Boilerplate, DEFAULT_BOILERPLATE_TOKENS, type KeepOptions } from './html/boilerplate';
+import { limitDepth } from './html/depthLimit';
+import { documentTitle } from './html/inline';
 import { DEFAULT_MAX_LINK_DENSITY, dropLinkDense } from './html/linkDensity';
+import { findMainContent } from './html/mainContent';
 import { Walker } from './html/walker';
 
 export { DEFAULT_BOILERPLATE_TOKENS, DEFAULT_MAX_LINK_DENSITY };
@@ -34,18 +37,23 @@ export { DEFAULT_BOILERPLATE_TOKENS, DEFAULT_MAX_LINK_DENSITY };
  * - The document title is the first <title> (collapsed), or null.
  */
 
-export interface HtmlToTextOptions {
+export interface HtmlToTextOptions extends KeepOptions {
   /** Drop a paragraph/list/table/quote block whose share of characters inside links exceeds this. Default 0.5; 1 disables. */
   maxLinkDensity?: number;
-  /** Containers whose class or id contains one of these tokens (whole, case-insensitive) are dropped. */
+  /** Containers whose class or id has one of these words are dropped (./html/classTokens.ts). */
   boilerplateTokens?: readonly string[];
+  /** Keep only the element holding the main text (default true); false converts the whole page minus its chrome. */
+  mainContent?: boolean;
 }
 
 /** Converts an HTML document (already decoded to a string) to a title and blocks in reading order. */
 export function htmlToStructuredText(html: string, options: HtmlToTextOptions = {}): StructuredText {
   const doc = parseDocument(html, { decodeEntities: true });
-  const walker = new Walker(new Boilerplate(options.boilerplateTokens ?? DEFAULT_BOILERPLATE_TOKENS));
-  const pieces = walker.run(doc);
+  limitDepth(doc);
+  const boilerplate = new Boilerplate(options.boilerplateTokens ?? DEFAULT_BOILERPLATE_TOKENS, options);
+  const main = options.mainContent === false ? null : findMainContent(doc, boilerplate);
+  const walker = new Walker(boilerplate, main !== null);
+  const pieces = walker.run(main ?? doc);
   const blocks = dropLinkDense(pieces, options.maxLinkDensity ?? DEFAULT_MAX_LINK_DENSITY);
-  return { title: walker.title, blocks };
+  return { title: documentTitle(doc), blocks };
 }

@@ -1,4 +1,4 @@
-import type { ParentNode } from 'domhandler';
+import type { ChildNode, ParentNode } from 'domhandler';
 import type { Block } from '../blocks';
 import type { LinkCounts, Piece } from './linkDensity';
 
@@ -120,9 +120,16 @@ function tidyLines(text: string): string {
   return out.join('\n');
 }
 
-/** The <title> text: all descendant text, whitespace collapsed and trimmed. */
-export function titleText(el: ParentNode): string {
-  return textOf(el).replace(WS, ' ').trim();
+/** The first <title>'s text (outside <svg>), whitespace collapsed and trimmed; null without one. */
+export function documentTitle(doc: ParentNode): string | null {
+  const stack: ChildNode[] = [...doc.children].reverse();
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.type !== 'tag' || n.name === 'svg') continue;
+    if (n.name === 'title') return textOf(n).replace(WS, ' ').trim();
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
+  }
+  return null;
 }
 
 function textOf(el: ParentNode): string {

@@ -3,7 +3,7 @@
  * the walker stays a cheap integer compare; 0 is an unknown (custom) element.
  */
 
-/** Dropped with its content: scripts, embedded media, forms and page chrome elements. */
+/** Dropped with its content: scripts, embedded media, form controls and page chrome elements. */
 export const SKIP = 1;
 /** Ends the running paragraph. */
 export const BLOCK = 2;
@@ -23,6 +23,11 @@ export const HEADER = 14;
 export const TITLE = 15;
 /** img, wbr, meta...: no text. */
 export const VOID = 16;
+/**
+ * A <form>: a block when it wraps the whole page (ASP.NET pages put the body in one), dropped when
+ * it sits inside the main text (comment and sign-up forms).
+ */
+export const FORM = 17;
 
 const KINDS = new Map<string, number>();
 function define(kind: number, names: string): void {
@@ -30,7 +35,7 @@ function define(kind: number, names: string): void {
 }
 define(
   SKIP,
-  'script style noscript template svg math nav aside footer form input button select option optgroup ' +
+  'script style noscript template svg math nav aside footer input button select option optgroup ' +
     'textarea datalist iframe frame frameset object embed canvas audio video map dialog search',
 );
 define(
@@ -54,6 +59,7 @@ define(
     'small span strike strong sub sup time tt u var output meter progress head',
 );
 define(HEADER, 'header');
+define(FORM, 'form');
 define(TITLE, 'title');
 define(VOID, 'img wbr meta link base area col colgroup source track param picture');
 

@@ -1,7 +1,7 @@
 import type { ChildNode, Element, ParentNode } from 'domhandler';
 import { type Boilerplate, isPermalink } from './boilerplate';
 import { multiLineCodeText, preText } from './code';
-import { type BodyKind, type HeadingLevel, Sink, titleText } from './inline';
+import { type BodyKind, type HeadingLevel, Sink } from './inline';
 import { addCounts, type LinkCounts, type Piece } from './linkDensity';
 import { listText } from './lists';
 import { isLayoutTable, tableText } from './tables';
@@ -20,18 +20,25 @@ export interface SubtreeWalker {
 
 /** One pass over the htmlparser2 DOM, dispatching each element on its tag kind. */
 export class Walker implements SubtreeWalker {
-  title: string | null = null;
   private sink = new Sink();
   private linkDepth = 0;
   /** > 0 inside a heading or a table cell: block elements are soft spaces, not paragraph breaks. */
   private inlineOnly = 0;
   private sectionDepth = 0;
 
-  constructor(readonly boilerplate: Boilerplate) {}
+  /** `dropForms`: a <form> met on the walk is inside the main text (a comment form), not a page wrapper. */
+  constructor(
+    readonly boilerplate: Boilerplate,
+    private readonly dropForms: boolean,
+  ) {}
 
-  /** Walks the document; returns its blocks with their link counts, in reading order. */
-  run(doc: ParentNode): readonly Piece[] {
-    this.children(doc);
+  /** Walks `root`'s children (the main-text element, or the document); returns its blocks with their link counts, in reading order. */
+  run(root: ParentNode): readonly Piece[] {
+    // Below an <article>, <section> or <main>, a <header> is the section's own, not the page banner.
+    for (let p: ParentNode | null = root; p !== null; p = p.parent) {
+      if (p.type === 'tag' && K.tagKind(p.name) === K.SECTIONING) this.sectionDepth++;
+    }
+    this.children(root);
     this.sink.flush('paragraph');
     return this.sink.pieces;
   }
@@ -86,6 +93,9 @@ export class Walker implements SubtreeWalker {
         this.block(el);
         this.sectionDepth--;
         return;
+      case K.FORM:
+        if (!this.dropForms) this.block(el);
+        return;
       case K.HEADER:
         // Only a <header> scoped to a section is content; a page-level one is the banner.
         if (this.sectionDepth > 0) this.block(el);
@@ -115,7 +125,6 @@ export class Walker implements SubtreeWalker {
         else this.sink.lineBreak();
         return;
       case K.TITLE:
-        if (this.title === null) this.title = titleText(el);
         return;
       default:
         // Unknown (custom) element: inline, but never glue its words to its neighbours'.
