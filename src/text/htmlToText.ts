@@ -1,5 +1,6 @@
 import { parseDocument } from 'htmlparser2';
 import type { StructuredText } from './blocks';
+import { DEFAULT_NAVIGATION_HEADINGS, navigationSet, type NavigationHeadings } from './filters';
 import { Boilerplate, DEFAULT_BOILERPLATE_TOKENS, type KeepOptions } from './html/boilerplate';
 import { limitDepth } from './html/depthLimit';
 import { documentTitle } from './html/inline';
@@ -44,7 +45,11 @@ export interface HtmlToTextOptions extends KeepOptions {
   boilerplateTokens?: readonly string[];
   /** Keep only the element holding the main text (default true); false converts the whole page minus its chrome. */
   mainContent?: boolean;
+  /** Headings that open page furniture (related stories, comments...), dropped with their section. Default: the segment stage's defaults. */
+  navigation?: NavigationHeadings;
 }
+
+const DEFAULT_NAVIGATION = navigationSet(DEFAULT_NAVIGATION_HEADINGS);
 
 /** Converts an HTML document (already decoded to a string) to a title and blocks in reading order. */
 export function htmlToStructuredText(html: string, options: HtmlToTextOptions = {}): StructuredText {
@@ -52,7 +57,7 @@ export function htmlToStructuredText(html: string, options: HtmlToTextOptions = 
   limitDepth(doc);
   const boilerplate = new Boilerplate(options.boilerplateTokens ?? DEFAULT_BOILERPLATE_TOKENS, options);
   const main = options.mainContent === false ? null : findMainContent(doc, boilerplate);
-  const walker = new Walker(boilerplate, main !== null);
+  const walker = new Walker(boilerplate, options.navigation ?? DEFAULT_NAVIGATION, main !== null);
   const pieces = walker.run(main ?? doc);
   const blocks = dropLinkDense(pieces, options.maxLinkDensity ?? DEFAULT_MAX_LINK_DENSITY);
   return { title: documentTitle(doc), blocks };

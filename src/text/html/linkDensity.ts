@@ -15,6 +15,8 @@ export interface LinkCounts {
 /** A finished block with the counts its link density is judged by. */
 export interface Piece extends LinkCounts {
   block: Block;
+  /** A heading that is one link to another page: a teaser's title (./furniture.ts). */
+  teaser?: boolean;
 }
 
 /** Adds the pieces' counts into `into`, so a list, table or quote is judged as a whole. */

@@ -2,6 +2,8 @@ import type { ChildNode, Element, ParentNode } from 'domhandler';
 import { type Boilerplate, isPermalink } from './boilerplate';
 import { multiLineCodeText, preText } from './code';
 import { type BodyKind, type HeadingLevel, Sink } from './inline';
+import type { NavigationHeadings } from '../filters';
+import { FurnitureSections } from './furniture';
 import { addCounts, type LinkCounts, type Piece } from './linkDensity';
 import { listText } from './lists';
 import { isLayoutTable, tableText } from './tables';
@@ -27,10 +29,17 @@ export class Walker implements SubtreeWalker {
   private sectionDepth = 0;
 
   /** `dropForms`: a <form> met on the walk is inside the main text (a comment form), not a page wrapper. */
+  private readonly furniture: FurnitureSections;
+  private readonly mainSink: Sink;
+
   constructor(
     readonly boilerplate: Boilerplate,
+    navigation: NavigationHeadings,
     private readonly dropForms: boolean,
-  ) {}
+  ) {
+    this.furniture = new FurnitureSections(navigation);
+    this.mainSink = this.sink;
+  }
 
   /** Walks `root`'s children (the main-text element, or the document); returns its blocks with their link counts, in reading order. */
   run(root: ParentNode): readonly Piece[] {
@@ -40,7 +49,8 @@ export class Walker implements SubtreeWalker {
     }
     this.children(root);
     this.sink.flush('paragraph');
-    return this.sink.pieces;
+    this.furniture.close(this.sink.pieces);
+    return this.furniture.dropLabelsAndTeasers(this.sink.pieces);
   }
 
   collect(kids: readonly ChildNode[], inline: boolean, separator: string, counts: LinkCounts): string {
@@ -78,6 +88,14 @@ export class Walker implements SubtreeWalker {
     const kind = K.tagKind(el.name);
     if (kind === K.SKIP || kind === K.VOID) return;
     if (this.boilerplate.drops(el, kind)) return;
+    this.element(el, kind);
+    if (this.sink === this.mainSink && this.furniture.boundedBy(el)) {
+      this.sink.flush('paragraph');
+      this.furniture.close(this.sink.pieces);
+    }
+  }
+
+  private element(el: Element, kind: number): void {
     switch (kind) {
       case K.INLINE:
         this.children(el);
@@ -159,6 +177,9 @@ export class Walker implements SubtreeWalker {
     this.children(el);
     this.inlineOnly--;
     this.sink.flush('heading', (el.name.charCodeAt(1) - 48) as HeadingLevel);
+    const piece = this.sink.pieces[this.sink.pieces.length - 1]!;
+    if (piece.chars > 0 && piece.linkChars === piece.chars && linksElsewhere(el)) piece.teaser = true;
+    if (this.sink === this.mainSink) this.furniture.heading(el, this.sink.pieces);
   }
 
   private anchor(el: Element): void {
@@ -199,6 +220,19 @@ export class Walker implements SubtreeWalker {
     const counts = { chars: 0, linkChars: 0 };
     this.sink.emit(kind, render(el, counts, this), counts);
   }
+}
+
+/** True when the element holds a link to another page (not a `#fragment` of this one). */
+function linksElsewhere(el: Element): boolean {
+  const stack: ChildNode[] = [...el.children];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.type !== 'tag') continue;
+    const href = n.name === 'a' ? n.attribs.href : undefined;
+    if (href !== undefined && href.length > 0 && !href.startsWith('#')) return true;
+    for (const c of n.children) stack.push(c);
+  }
+  return false;
 }
 
 /** A blockquote's paragraphs, a blank line apart. */
