@@ -4,7 +4,7 @@ import { DEFAULT_NAVIGATION_HEADINGS, navigationSet, type NavigationHeadings } f
 import { Boilerplate, DEFAULT_BOILERPLATE_TOKENS, type KeepOptions } from './html/boilerplate';
 import { limitDepth } from './html/depthLimit';
 import { documentTitle } from './html/inline';
-import { DEFAULT_MAX_LINK_DENSITY, dropLinkDense } from './html/linkDensity';
+import { DEFAULT_MAX_LINK_DENSITY, dropLinkDense, keepProseInPeriphery } from './html/linkDensity';
 import { findMainContent } from './html/mainContent';
 import { Walker } from './html/walker';
 
@@ -58,7 +58,7 @@ export function htmlToStructuredText(html: string, options: HtmlToTextOptions = 
   const boilerplate = new Boilerplate(options.boilerplateTokens ?? DEFAULT_BOILERPLATE_TOKENS, options);
   const main = options.mainContent === false ? null : findMainContent(doc, boilerplate);
   const walker = new Walker(boilerplate, options.navigation ?? DEFAULT_NAVIGATION, main !== null);
-  const pieces = walker.run(main ?? doc);
+  const pieces = keepProseInPeriphery(walker.run(main?.main ?? doc, main?.core ?? null));
   const blocks = dropLinkDense(pieces, options.maxLinkDensity ?? DEFAULT_MAX_LINK_DENSITY);
   return { title: documentTitle(doc), blocks };
 }

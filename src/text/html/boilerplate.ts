@@ -104,6 +104,10 @@ export class Boilerplate {
     this.spared.add(el);
   }
 
+  isSpared(el: Element): boolean {
+    return this.spared.has(el);
+  }
+
   /** CONTENT, NAMED or CHROME. */
   verdict(el: Element, kind: number): number {
     const a = el.attribs;

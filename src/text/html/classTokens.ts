@@ -9,7 +9,7 @@
 export const DEFAULT_BOILERPLATE_TOKENS: readonly string[] = [
   // navigation and page frame
   'nav', 'navbar', 'navigation', 'menu', 'menubar', 'megamenu', 'submenu', 'topnav', 'subnav', 'breadcrumb',
-  'breadcrumbs', 'sidebar', 'sphinxsidebar', 'widget', 'widgets', 'footer', 'masthead', 'topbar', 'header',
+  'breadcrumbs', 'sidebar', 'sphinxsidebar', 'widget', 'widgets', 'footer', 'masthead', 'topbar', 'header', 'siteheader',
   'pagination', 'pager', 'skip', 'login', 'search', 'searchform',
   // consent, sharing, ads, sign-up
   'cookie', 'cookies', 'consent', 'gdpr', 'share', 'sharing', 'sharedaddy', 'shariff', 'social', 'addthis',
@@ -28,7 +28,7 @@ export const COMMENT_TOKENS: readonly string[] = [
 /** Author and date lines, author boxes (kept with `bylines: true`). */
 export const BYLINE_TOKENS: readonly string[] = [
   'byline', 'author', 'authors', 'authorbox', 'dateline', 'date', 'published', 'updated', 'posted', 'meta',
-  'postmeta', 'entrymeta', 'bio',
+  'postmeta', 'entrymeta', 'articlemeta', 'entrydate', 'postdate', 'publishdate', 'pubdate', 'bio', 'authorinfo', 'aboutauthor',
 ];
 
 /** Image captions and credits (kept with `captions: true`). */
@@ -50,6 +50,10 @@ export const POPUP_WORDS: readonly string[] = ['tooltip', 'popover', 'popup', 'h
  */
 const STATE_WORDS = new Set(['has', 'with', 'no', 'without', 'show', 'enable', 'enabled']);
 const CONTENT_WORDS = new Set(['content', 'main']);
+/** First words of taxonomy names CMSs put on an article (`tag-social-media`, `category-news`): labels, not parts. */
+const TAXONOMY_WORDS = new Set(['tag', 'category', 'cat', 'format', 'type', 'status', 'postid', 'topic', 'section']);
+/** Words that name chrome only as the whole name: `header` is the page banner, `td-post-header` holds the lead. */
+const WHOLE_NAME_ONLY = new Set(['header', 'meta', 'date', 'bio']);
 
 const CAMEL = /([a-z0-9])([A-Z])/g;
 const SEPARATORS = /[^a-z0-9]+/;
@@ -71,12 +75,13 @@ export function namesPart(names: readonly string[][], vocabulary: ReadonlySet<st
 }
 
 function isPart(words: readonly string[], vocabulary: ReadonlySet<string>): boolean {
+  if (TAXONOMY_WORDS.has(words[0]!) && words.length > 1) return false;
   let hit: string | undefined;
   let content = false;
   for (const w of words) {
     if (STATE_WORDS.has(w)) return false;
     if (CONTENT_WORDS.has(w)) content = true;
-    else if (hit === undefined && vocabulary.has(w)) hit = w;
+    else if (hit === undefined && vocabulary.has(w) && (words.length === 1 || !WHOLE_NAME_ONLY.has(w))) hit = w;
   }
   return hit !== undefined && !(content && hit === 'sidebar');
 }

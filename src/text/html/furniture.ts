@@ -53,7 +53,7 @@ export class FurnitureSections {
     for (let i = 0; i < pieces.length; i++) {
       const p = pieces[i]!;
       const b = p.block;
-      if (b.kind === 'heading' && prose && p.teaser === true) {
+      if (b.kind === 'heading' && prose && p.teaser === true && teaserFollows(pieces, i)) {
         while (i + 1 < pieces.length && !(pieces[i + 1]!.block.kind === 'heading' && pieces[i + 1]!.teaser !== true)) i++;
         continue;
       }
@@ -63,6 +63,15 @@ export class FurnitureSections {
     }
     return out;
   }
+}
+
+/** True when another teaser heading comes after `i` before any other heading: a run, not one linked title. */
+function teaserFollows(pieces: readonly Piece[], i: number): boolean {
+  for (let j = i + 1; j < pieces.length; j++) {
+    const p = pieces[j]!;
+    if (p.block.kind === 'heading') return p.teaser === true;
+  }
+  return false;
 }
 
 /** The heading's parent, or higher while the parent holds nothing but the heading. */

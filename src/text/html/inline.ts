@@ -24,6 +24,8 @@ export type HeadingLevel = Extract<Block, { kind: 'heading' }>['level'];
 /** Where text goes: the running paragraph (parts) and the finished blocks (pieces). */
 export class Sink {
   readonly pieces: Piece[] = [];
+  /** Set by the walker while it is outside the core of the main text; stamped on the pieces made meanwhile. */
+  periphery = false;
   private parts: string[] = [];
   private space = NO_SPACE;
   private chars = 0;
@@ -83,16 +85,16 @@ export class Sink {
   /** Ends the running paragraph (if any) as a block of the given kind; a heading is kept even when empty. */
   flush(kind: 'paragraph' | 'heading', level: HeadingLevel = 1): void {
     if (this.parts.length === 0) {
-      if (kind === 'heading') this.pieces.push({ block: { kind, level, text: '' }, chars: 0, linkChars: 0 });
+      if (kind === 'heading') this.pieces.push({ block: { kind, level, text: '' }, chars: 0, linkChars: 0, periphery: this.periphery });
       return;
     }
     let text = this.parts.join('');
     if (this.hasBreak) text = tidyLines(text);
     text = text.trim();
     if (kind === 'heading') {
-      this.pieces.push({ block: { kind, level, text }, chars: this.chars, linkChars: this.linkChars });
+      this.pieces.push({ block: { kind, level, text }, chars: this.chars, linkChars: this.linkChars, periphery: this.periphery });
     } else if (text.length > 0) {
-      this.pieces.push({ block: { kind, text }, chars: this.chars, linkChars: this.linkChars });
+      this.pieces.push({ block: { kind, text }, chars: this.chars, linkChars: this.linkChars, periphery: this.periphery });
     }
     this.parts = [];
     this.space = NO_SPACE;
@@ -104,7 +106,7 @@ export class Sink {
   /** Adds a finished body block (list, table, code, quote) unless it is empty. */
   emit(kind: BodyKind, text: string, counts: LinkCounts): void {
     if (text.length === 0) return;
-    this.pieces.push({ block: { kind, text }, chars: counts.chars, linkChars: counts.linkChars });
+    this.pieces.push({ block: { kind, text }, chars: counts.chars, linkChars: counts.linkChars, periphery: this.periphery });
   }
 }
 

@@ -17,6 +17,8 @@ export interface Piece extends LinkCounts {
   block: Block;
   /** A heading that is one link to another page: a teaser's title (./furniture.ts). */
   teaser?: boolean;
+  /** Made outside the core of the main text (./mainContent.ts): kept only when it is prose. */
+  periphery?: boolean;
 }
 
 /** Adds the pieces' counts into `into`, so a list, table or quote is judged as a whole. */
@@ -36,4 +38,10 @@ export function dropLinkDense(pieces: readonly Piece[], maxLinkDensity: number):
     blocks.push(p.block);
   }
   return blocks;
+}
+
+/** Around the core, only prose stays: a lead paragraph, not a date line, a label or a share row. */
+const PERIPHERY_PROSE = Number(process.env.PP ?? 40);
+export function keepProseInPeriphery(pieces: readonly Piece[]): Piece[] {
+  return pieces.filter((p) => p.periphery !== true || (process.env.PH === '1' && p.block.kind === 'heading') || (p.block.kind !== 'heading' && p.chars - p.linkChars >= PERIPHERY_PROSE));
 }

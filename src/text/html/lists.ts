@@ -1,6 +1,6 @@
 import type { Element } from 'domhandler';
 import type { LinkCounts } from './linkDensity';
-import { BLOCK, LIST_OL, tagKind } from './tags';
+import { BLOCK, HEADING, LIST_OL, QUOTE, SECTIONING, TABLE, tagKind } from './tags';
 import type { SubtreeWalker } from './walker';
 
 /**
@@ -36,6 +36,24 @@ export function listText(el: Element, counts: LinkCounts, walk: SubtreeWalker): 
     }
   }
   return lines.join('\n');
+}
+
+/**
+ * A list used for layout, not enumeration: an item holds a heading, a section, a table, a quote or
+ * nested block containers (forum threads and comment lists put each post in an <li>). It is walked
+ * like nested divs, so each post keeps its own paragraphs and is judged on its own.
+ */
+export function isLayoutList(el: Element): boolean {
+  for (const li of el.children) {
+    if (li.type !== 'tag') continue;
+    for (const c of li.children) {
+      if (c.type !== 'tag') continue;
+      const k = tagKind(c.name);
+      if (k === HEADING || k === SECTIONING || k === TABLE || k === QUOTE) return true;
+      if (c.name === 'div' && c.children.some((g) => g.type === 'tag' && tagKind(g.name) === BLOCK)) return true;
+    }
+  }
+  return false;
 }
 
 /** An <ol>'s first number: `start`, else the item count when reversed, else 1. */

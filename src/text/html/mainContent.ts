@@ -22,6 +22,7 @@ const MAX_LINK_SHARE = 0.5;
 const SHORT_WEIGHT = 0.3;
 const LINK_COST = 1;
 const WRAPPER_SHARE = 0.5;
+const CORE_SHARE = Number(process.env.CORE ?? 0.9);
 
 interface Paragraph {
   chars: number;
@@ -41,6 +42,8 @@ function isBlock(kind: number): boolean {
 class Scorer {
   best: ParentNode | null = null;
   private bestScore = 0;
+  /** Elements with a positive score, with their score and gain (a subtree's size in prose). */
+  readonly candidates: Array<{ el: Element; score: number; gain: number }> = [];
   private sectionDepth = 0;
 
   /** `pageGain`: the prose of the whole page counting named chrome in (the first pass), or null in that pass. */
@@ -60,8 +63,9 @@ class Scorer {
     if (node.type !== 'tag') return;
     const kind = K.tagKind(node.name);
     if (kind === K.SKIP || kind === K.VOID || kind === K.TITLE) return;
-    if (kind === K.HEADER && this.sectionDepth === 0) return;
-    const verdict = this.boilerplate.verdict(node, kind);
+    // A page-level <header> is the banner: named chrome, unless (broken themes) it wraps the page.
+    const banner = kind === K.HEADER && this.sectionDepth === 0;
+    const verdict = banner ? Math.max(NAMED, this.boilerplate.verdict(node, kind)) : this.boilerplate.verdict(node, kind);
     if (verdict === CHROME) return;
     if (!isBlock(kind)) {
       if (verdict === NAMED) return; // a pop-up card inside a sentence
@@ -95,6 +99,7 @@ class Scorer {
     if (kind === K.SECTIONING) this.sectionDepth--;
     weigh(own, kind, tally);
     const score = tally.gain - LINK_COST * tally.cost;
+    if (score > 0) this.candidates.push({ el, score, gain: tally.gain });
     if (score > this.bestScore) {
       this.bestScore = score;
       this.best = el;
@@ -130,9 +135,20 @@ function score(root: ParentNode, scorer: Scorer): Tally {
  * passes: the first weighs the page with named chrome counted in, the second without it, except for
  * named elements that hold WRAPPER_SHARE of the first pass's prose (they wrap the content).
  */
-export function findMainContent(root: ParentNode, boilerplate: Boilerplate): ParentNode | null {
+export function findMainContent(root: ParentNode, boilerplate: Boilerplate): { main: ParentNode; core: ParentNode } | null {
   const pageGain = score(root, new Scorer(boilerplate, null)).gain;
   const scorer = new Scorer(boilerplate, pageGain);
   score(root, scorer);
-  return scorer.best;
+  const best = scorer.best;
+  if (best === null) return null;
+  const top = scorer.candidates.find((c) => c.el === best)!.score;
+  let pick = best;
+  let pickGain = Infinity;
+  for (const c of scorer.candidates) {
+    if (c.score >= CORE_SHARE * top && c.gain < pickGain) {
+      pick = c.el;
+      pickGain = c.gain;
+    }
+  }
+  return { main: best, core: pick };
 }

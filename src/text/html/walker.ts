@@ -5,7 +5,7 @@ import { type BodyKind, type HeadingLevel, Sink } from './inline';
 import type { NavigationHeadings } from '../filters';
 import { FurnitureSections } from './furniture';
 import { addCounts, type LinkCounts, type Piece } from './linkDensity';
-import { listText } from './lists';
+import { isLayoutList, listText } from './lists';
 import { isLayoutTable, tableText } from './tables';
 import * as K from './tags';
 
@@ -30,6 +30,7 @@ export class Walker implements SubtreeWalker {
 
   /** `dropForms`: a <form> met on the walk is inside the main text (a comment form), not a page wrapper. */
   private readonly furniture: FurnitureSections;
+  private core: ParentNode | null = null;
   private readonly mainSink: Sink;
 
   constructor(
@@ -41,8 +42,13 @@ export class Walker implements SubtreeWalker {
     this.mainSink = this.sink;
   }
 
-  /** Walks `root`'s children (the main-text element, or the document); returns its blocks with their link counts, in reading order. */
-  run(root: ParentNode): readonly Piece[] {
+  /**
+   * Walks `root`'s children (the main-text element, or the document); returns its blocks with their
+   * link counts, in reading order. Pieces made outside `core` (when given) are marked `periphery`.
+   */
+  run(root: ParentNode, core: ParentNode | null = null): readonly Piece[] {
+    this.core = core;
+    this.sink.periphery = core !== null && core !== root;
     // Below an <article>, <section> or <main>, a <header> is the section's own, not the page banner.
     for (let p: ParentNode | null = root; p !== null; p = p.parent) {
       if (p.type === 'tag' && K.tagKind(p.name) === K.SECTIONING) this.sectionDepth++;
@@ -88,7 +94,15 @@ export class Walker implements SubtreeWalker {
     const kind = K.tagKind(el.name);
     if (kind === K.SKIP || kind === K.VOID) return;
     if (this.boilerplate.drops(el, kind)) return;
-    this.element(el, kind);
+    if (el === this.core) {
+      this.sink.flush('paragraph');
+      this.sink.periphery = false;
+      this.element(el, kind);
+      this.sink.flush('paragraph');
+      this.sink.periphery = true;
+    } else {
+      this.element(el, kind);
+    }
     if (this.sink === this.mainSink && this.furniture.boundedBy(el)) {
       this.sink.flush('paragraph');
       this.furniture.close(this.sink.pieces);
@@ -116,14 +130,15 @@ export class Walker implements SubtreeWalker {
         return;
       case K.HEADER:
         // Only a <header> scoped to a section is content; a page-level one is the banner.
-        if (this.sectionDepth > 0) this.block(el);
+        if (this.sectionDepth > 0 || this.boilerplate.isSpared(el)) this.block(el);
         return;
       case K.HEADING:
         this.heading(el);
         return;
       case K.LIST_UL:
       case K.LIST_OL:
-        this.bodyBlock(el, 'list', listText);
+        if (this.inlineOnly === 0 && isLayoutList(el)) this.block(el);
+        else this.bodyBlock(el, 'list', listText);
         return;
       case K.PRE:
         this.bodyBlock(el, 'code', preText);
@@ -229,7 +244,8 @@ function linksElsewhere(el: Element): boolean {
     const n = stack.pop()!;
     if (n.type !== 'tag') continue;
     const href = n.name === 'a' ? n.attribs.href : undefined;
-    if (href !== undefined && href.length > 0 && !href.startsWith('#')) return true;
+    // rel=bookmark is the permalink of the post itself (WordPress titles), not a link elsewhere.
+    if (href !== undefined && href.length > 0 && !href.startsWith('#') && n.attribs.rel !== 'bookmark') return true;
     for (const c of n.children) stack.push(c);
   }
   return false;
