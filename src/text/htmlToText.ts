@@ -6,6 +6,7 @@ import { limitDepth } from './html/depthLimit';
 import { documentTitle } from './html/inline';
 import { DEFAULT_MAX_LINK_DENSITY, dropLinkDense, keepProseInPeriphery } from './html/linkDensity';
 import { findMainContent } from './html/mainContent';
+import { dropPromoLines } from './html/promoLines';
 import { Walker } from './html/walker';
 
 export { DEFAULT_BOILERPLATE_TOKENS, DEFAULT_MAX_LINK_DENSITY };
@@ -58,7 +59,9 @@ export function htmlToStructuredText(html: string, options: HtmlToTextOptions = 
   const boilerplate = new Boilerplate(options.boilerplateTokens ?? DEFAULT_BOILERPLATE_TOKENS, options);
   const main = options.mainContent === false ? null : findMainContent(doc, boilerplate);
   const walker = new Walker(boilerplate, options.navigation ?? DEFAULT_NAVIGATION, main !== null);
-  const pieces = keepProseInPeriphery(walker.run(main?.main ?? doc, main?.core ?? null));
+  let pieces = keepProseInPeriphery(walker.run(main?.main ?? doc, main?.core ?? null));
+  if (process.env.PROMO !== '0') pieces = dropPromoLines(pieces);
+  if (!options.captions && process.env.CAP !== '0') pieces = pieces.filter((p) => p.caption !== true);
   const blocks = dropLinkDense(pieces, options.maxLinkDensity ?? DEFAULT_MAX_LINK_DENSITY);
   return { title: documentTitle(doc), blocks };
 }

@@ -10,6 +10,10 @@ import type { LinkCounts, Piece } from './linkDensity';
  */
 
 const WS = /\s+/g;
+/** Text after an image up to this long is taken for its caption. */
+const CAPTION_CHARS = Number(process.env.CAPN ?? 100);
+/** A caption is a label, not a sentence: text ending like a sentence after an image is a lead paragraph. */
+const SENTENCE_END = /[.!?…:;"“”»«]$/;
 /** Closing punctuation before which a soft (invented) space is not emitted. */
 const CLOSING_PUNCT = /^[,.;:!?%)\]}]/;
 
@@ -31,6 +35,14 @@ export class Sink {
   private chars = 0;
   private linkChars = 0;
   private hasBreak = false;
+
+  /** An image opened the running paragraph: short text after it is the image's caption. */
+  private imageFirst = false;
+
+  /** An image: when the running paragraph has no text yet, what follows may be its caption. */
+  image(): void {
+    if (this.parts.length === 0) this.imageFirst = true;
+  }
 
   /** True when the running paragraph has no text yet. */
   isEmpty(): boolean {
@@ -94,8 +106,10 @@ export class Sink {
     if (kind === 'heading') {
       this.pieces.push({ block: { kind, level, text }, chars: this.chars, linkChars: this.linkChars, periphery: this.periphery });
     } else if (text.length > 0) {
-      this.pieces.push({ block: { kind, text }, chars: this.chars, linkChars: this.linkChars, periphery: this.periphery });
+      const caption = this.imageFirst && text.length <= CAPTION_CHARS && !SENTENCE_END.test(text);
+      this.pieces.push({ block: { kind, text }, chars: this.chars, linkChars: this.linkChars, periphery: this.periphery, caption });
     }
+    this.imageFirst = false;
     this.parts = [];
     this.space = NO_SPACE;
     this.chars = 0;

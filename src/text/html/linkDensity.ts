@@ -19,6 +19,8 @@ export interface Piece extends LinkCounts {
   teaser?: boolean;
   /** Made outside the core of the main text (./mainContent.ts): kept only when it is prose. */
   periphery?: boolean;
+  /** Short text in the paragraph an image opens: the image's caption or credit. */
+  caption?: boolean;
 }
 
 /** Adds the pieces' counts into `into`, so a list, table or quote is judged as a whole. */
@@ -43,5 +45,5 @@ export function dropLinkDense(pieces: readonly Piece[], maxLinkDensity: number):
 /** Around the core, only prose stays: a lead paragraph, not a date line, a label or a share row. */
 const PERIPHERY_PROSE = Number(process.env.PP ?? 40);
 export function keepProseInPeriphery(pieces: readonly Piece[]): Piece[] {
-  return pieces.filter((p) => p.periphery !== true || (process.env.PH === '1' && p.block.kind === 'heading') || (p.block.kind !== 'heading' && p.chars - p.linkChars >= PERIPHERY_PROSE));
+  return pieces.filter((p) => p.periphery !== true || (process.env.PH === '1' && p.block.kind === 'heading' && p.block.level === 1) || (p.block.kind !== 'heading' && p.chars - p.linkChars >= PERIPHERY_PROSE));
 }

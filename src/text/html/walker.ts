@@ -92,7 +92,11 @@ export class Walker implements SubtreeWalker {
     if (node.type !== 'tag') return; // script, style, comment, directive
     const el = node;
     const kind = K.tagKind(el.name);
-    if (kind === K.SKIP || kind === K.VOID) return;
+    if (kind === K.SKIP) return;
+    if (kind === K.VOID) {
+      if (el.name === 'img') this.sink.image();
+      return;
+    }
     if (this.boilerplate.drops(el, kind)) return;
     if (el === this.core) {
       this.sink.flush('paragraph');
