@@ -22,6 +22,8 @@ export const NAVIGATION_FAMILIES = {
     'mehr von *', 'mehr zu *', 'mehr artikel', 'mehr news', 'mehr kolumnen', 'weitere artikel *', 'weitere beiträge *',
     'weitere nachrichten', 'weitere meldungen', 'lesen sie auch', 'lesen sie mehr', 'auch lesenswert', 'weiterlesen',
     'zurück zur übersicht', 'lire aussi', 'lire la suite', 'plus d articles', 'más noticias', 'leer más', 'leggi anche',
+    'read further *', 'more information', 'further information', 'weitere informationen', 'mehr informationen',
+    'weiterführende informationen', 'weiterführende links', 'plus d informations', 'más información',
   ],
   alsoLike: [
     'you may also like', 'you might also like', 'you may like', 'you might like', 'we recommend', 'recommended',
@@ -40,7 +42,7 @@ export const NAVIGATION_FAMILIES = {
   sponsored: ['sponsored', 'sponsored content', 'sponsored links', 'sponsored stories', 'sponsored by *', 'gesponsert', 'sponsored post'],
   newsletter: [
     'newsletter *', 'newsletter', 'free newsletter', 'subscribe', 'subscribe to *', 'sign up *', 'get our newsletter',
-    'stay up to date', 'stay informed', 'follow us *', 'follow us', 'abonnieren', 'abonniere *', 'jetzt abonnieren',
+    'stay up to date *', 'stay informed', 'sign up for *', 'follow us *', 'follow us', 'abonnieren', 'abonniere *', 'jetzt abonnieren',
     'folgen sie uns *', 'folge uns *', 'abonnez vous *', 'suscríbete *',
   ],
   comments: [
@@ -55,6 +57,14 @@ export const NAVIGATION_FAMILIES = {
     'artikel teilen', 'teilen sie dies mit', 'diesen artikel teilen', 'partager', 'partager cet article', 'compartir',
   ],
   tags: ['tags', 'tagged with', 'markiert mit', 'schlagworte', 'schlagwörter', 'stichworte', 'kategorien', 'categories', 'filed under'],
+  contact: [
+    'contact', 'contact us', 'press contact', 'media contact', 'kontakt', 'pressekontakt', 'ihr ansprechpartner *',
+    'ihre ansprechpartnerin *', 'ansprechpartner', 'nous contacter', 'contacto',
+  ],
+  support: [
+    'support us', 'support our work', 'donate', 'unterstütze *', 'unterstützen sie *', 'jetzt spenden', 'spenden',
+    'soutenez *', 'apóyanos',
+  ],
   author: ['about the author', 'über den autor', 'über die autorin', 'zur autorin', 'zum autor', 'à propos de l auteur', 'sobre el autor'],
 } as const;
 

@@ -53,8 +53,14 @@ export class FurnitureSections {
     for (let i = 0; i < pieces.length; i++) {
       const p = pieces[i]!;
       const b = p.block;
-      if (b.kind === 'heading' && prose && p.teaser === true && teaserFollows(pieces, i)) {
-        while (i + 1 < pieces.length && !(pieces[i + 1]!.block.kind === 'heading' && pieces[i + 1]!.teaser !== true)) i++;
+      if (process.env.NOTEASER !== '1' && b.kind === 'heading' && prose && p.teaser === true && teaserFollows(pieces, i)) {
+        // The run ends at a heading that is no teaser, or where the core of the main text begins or ends.
+        const zone = p.periphery === true;
+        while (i + 1 < pieces.length) {
+          const next = pieces[i + 1]!;
+          if ((next.block.kind === 'heading' && next.teaser !== true) || (next.periphery === true) !== zone) break;
+          i++;
+        }
         continue;
       }
       if (b.kind === 'paragraph' && b.text.length <= LABEL_CHARS && isNavigationHeading(b.text, this.navigation)) continue;

@@ -45,5 +45,14 @@ export function dropLinkDense(pieces: readonly Piece[], maxLinkDensity: number):
 /** Around the core, only prose stays: a lead paragraph, not a date line, a label or a share row. */
 const PERIPHERY_PROSE = Number(process.env.PP ?? 40);
 export function keepProseInPeriphery(pieces: readonly Piece[]): Piece[] {
-  return pieces.filter((p) => p.periphery !== true || (process.env.PH === '1' && p.block.kind === 'heading' && p.block.level === 1) || (p.block.kind !== 'heading' && p.chars - p.linkChars >= PERIPHERY_PROSE));
+  const keep = pieces.map((p) => p.periphery !== true || (p.block.kind !== 'heading' && p.chars - p.linkChars >= PERIPHERY_PROSE));
+  // A heading around the core stays when the text it introduces stays (an article's title, a lead's subheading).
+  if (process.env.PH === '1') {
+    let nextKept = false;
+    for (let i = pieces.length - 1; i >= 0; i--) {
+      if (pieces[i]!.block.kind !== 'heading') nextKept = keep[i]!;
+      else if (!keep[i]) keep[i] = nextKept;
+    }
+  }
+  return pieces.filter((_, i) => keep[i]);
 }

@@ -100,6 +100,7 @@ class Scorer {
     weigh(own, kind, tally);
     const score = tally.gain - LINK_COST * tally.cost;
     if (score > 0) this.candidates.push({ el, score, gain: tally.gain });
+    if (score > 0 && this.pageGain !== null && (globalThis as unknown as { __cands?: unknown[] }).__cands) (globalThis as unknown as { __cands: unknown[] }).__cands.push({ el, score, gain: tally.gain });
     if (score > this.bestScore) {
       this.bestScore = score;
       this.best = el;

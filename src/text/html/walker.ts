@@ -130,7 +130,8 @@ export class Walker implements SubtreeWalker {
         this.sectionDepth--;
         return;
       case K.FORM:
-        if (!this.dropForms) this.block(el);
+        // Forums wrap the whole thread in a moderation form: a form holding the core is content.
+        if (!this.dropForms || this.holdsCore(el)) this.block(el);
         return;
       case K.HEADER:
         // Only a <header> scoped to a section is content; a page-level one is the banner.
@@ -167,6 +168,11 @@ export class Walker implements SubtreeWalker {
         // Unknown (custom) element: inline, but never glue its words to its neighbours'.
         this.spaced(el);
     }
+  }
+
+  private holdsCore(el: Element): boolean {
+    for (let p: ParentNode | null = this.core; p !== null; p = p.parent) if (p === el) return true;
+    return false;
   }
 
   /** Inline content kept apart from its neighbours by soft spaces. */
