@@ -61,8 +61,8 @@ const SEPARATORS = /[^a-z0-9]+/;
 /** Each name of a class or id value as its words; a compound name also yields its joined form (`sr-only`: sr, only, sronly). */
 export function nameWords(value: string): string[][] {
   const names: string[][] = [];
-  for (const name of value.replace(CAMEL, '$1 $2').toLowerCase().split(/\s+/)) {
-    const words = name.split(SEPARATORS).filter((p) => p.length > 0);
+  for (const name of value.split(/\s+/)) {
+    const words = name.replace(CAMEL, '$1-$2').toLowerCase().split(SEPARATORS).filter((p) => p.length > 0);
     if (words.length > 1) words.push(words.join(''));
     if (words.length > 0) names.push(words);
   }

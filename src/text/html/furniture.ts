@@ -53,7 +53,7 @@ export class FurnitureSections {
     for (let i = 0; i < pieces.length; i++) {
       const p = pieces[i]!;
       const b = p.block;
-      if (process.env.NOTEASER !== '1' && b.kind === 'heading' && prose && p.teaser === true && teaserFollows(pieces, i)) {
+      if (b.kind === 'heading' && prose && p.teaser === true && teaserFollows(pieces, i)) {
         // The run ends at a heading that is no teaser, or where the core of the main text begins or ends.
         const zone = p.periphery === true;
         while (i + 1 < pieces.length) {

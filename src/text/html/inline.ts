@@ -11,7 +11,7 @@ import type { LinkCounts, Piece } from './linkDensity';
 
 const WS = /\s+/g;
 /** Text after an image up to this long is taken for its caption. */
-const CAPTION_CHARS = Number(process.env.CAPN ?? 100);
+const CAPTION_CHARS = 100;
 /** A caption is a label, not a sentence: text ending like a sentence after an image is a lead paragraph. */
 const SENTENCE_END = /[.!?…:;"“”»«]$/;
 /** Closing punctuation before which a soft (invented) space is not emitted. */

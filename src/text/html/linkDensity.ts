@@ -41,18 +41,3 @@ export function dropLinkDense(pieces: readonly Piece[], maxLinkDensity: number):
   }
   return blocks;
 }
-
-/** Around the core, only prose stays: a lead paragraph, not a date line, a label or a share row. */
-const PERIPHERY_PROSE = Number(process.env.PP ?? 40);
-export function keepProseInPeriphery(pieces: readonly Piece[]): Piece[] {
-  const keep = pieces.map((p) => p.periphery !== true || (p.block.kind !== 'heading' && p.chars - p.linkChars >= PERIPHERY_PROSE));
-  // A heading around the core stays when the text it introduces stays (an article's title, a lead's subheading).
-  if (process.env.PH === '1') {
-    let nextKept = false;
-    for (let i = pieces.length - 1; i >= 0; i--) {
-      if (pieces[i]!.block.kind !== 'heading') nextKept = keep[i]!;
-      else if (!keep[i]) keep[i] = nextKept;
-    }
-  }
-  return pieces.filter((_, i) => keep[i]);
-}
