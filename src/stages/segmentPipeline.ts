@@ -13,7 +13,7 @@ import {
   repeatedSentencesRule,
   type DropReason,
 } from '../text/filters';
-import { htmlToStructuredText } from '../text/htmlToText';
+import { htmlToStructuredText, type HtmlToTextOptions } from '../text/htmlToText';
 import { detectLanguage, toLanguageCode } from '../text/language';
 import { markdownToStructuredText } from '../text/markdownToText';
 import { NearDuplicateIndex } from '../text/minhash';
@@ -38,15 +38,17 @@ export interface DroppedSegment {
 export interface SegmentOutcome {
   kept: KeptSegment[];
   dropped: DroppedSegment[];
+  /** The document gave no text at all (an HTML page that is all chrome): counted as `no-main-text`. */
+  noText: boolean;
 }
 
 /** The structure of a document by its content type (parameters such as `; charset=` ignored). */
-export function structureDocument(doc: Pick<DocumentRecord, 'content_type' | 'content'>): StructuredText {
+export function structureDocument(doc: Pick<DocumentRecord, 'content_type' | 'content'>, html: HtmlToTextOptions = {}): StructuredText {
   const mime = doc.content_type.split(';')[0].trim().toLowerCase();
   switch (mime) {
     case 'text/html':
     case 'application/xhtml+xml':
-      return htmlToStructuredText(doc.content);
+      return htmlToStructuredText(doc.content, html);
     case 'text/markdown':
     case 'text/x-markdown':
       return markdownToStructuredText(doc.content);
@@ -58,6 +60,11 @@ export function structureDocument(doc: Pick<DocumentRecord, 'content_type' | 'co
   }
 }
 
+/** The HTML options of a segment config: its extraction switches, and its navigation headings for the furniture rule. */
+export function htmlOptions(config: SegmentConfig): HtmlToTextOptions {
+  return { ...config.extraction, navigation: navigationSet(config.navigationHeadings, config.navigationFamilies) };
+}
+
 /**
  * Structured text -> kept and dropped candidates. The rules run in a fixed order, cheapest first,
  * and a candidate is dropped for the first one that fires: heading rules, length, duplicate in the
@@ -66,7 +73,7 @@ export function structureDocument(doc: Pick<DocumentRecord, 'content_type' | 'co
  * is shared by every document the returned function sees.
  */
 export function createSegmenter(config: SegmentConfig): (doc: StructuredText) => SegmentOutcome {
-  const navigation = navigationSet(config.navigationHeadings);
+  const navigation = navigationSet(config.navigationHeadings, config.navigationFamilies);
   const languages = new Set(config.languages.map((code) => toLanguageCode(code) ?? code));
   const repeat = { ngram: config.ngram, threshold: config.repeatJaccard, maxPairs: config.maxRepeatedPairs, maxSentences: config.maxSentences };
   const near = config.nearDuplicates.enabled ? new NearDuplicateIndex(config.nearDuplicates) : undefined;
@@ -78,7 +85,7 @@ export function createSegmenter(config: SegmentConfig): (doc: StructuredText) =>
     capitalisationRule(heading, config.capitalShare);
 
   return (doc) => {
-    const outcome: SegmentOutcome = { kept: [], dropped: [] };
+    const outcome: SegmentOutcome = { kept: [], dropped: [], noText: doc.blocks.length === 0 };
     const idsInDocument = new Set<string>();
     for (const candidate of cutSegments(doc)) {
       const charCount = codePointLength(candidate.text);

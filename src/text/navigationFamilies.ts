@@ -8,7 +8,13 @@
  * punctuation or digits): a phrase ending in ` *` also matches as the first words of a longer heading
  * ("more in *" matches "More in Politics"), the others only whole.
  */
-export const NAVIGATION_FAMILIES = {
+export const NAVIGATION_FAMILY_NAMES = [
+  'related', 'more', 'alsoLike', 'elsewhere', 'advertisers', 'sponsored', 'newsletter', 'comments', 'contest', 'share',
+  'tags', 'contact', 'support', 'author',
+] as const;
+export type NavigationFamily = (typeof NAVIGATION_FAMILY_NAMES)[number];
+
+export const NAVIGATION_FAMILIES: Record<NavigationFamily, readonly string[]> = {
   related: [
     'related', 'related posts', 'related articles', 'related stories', 'related content', 'related news', 'related links',
     'related reading', 'related topics', 'related videos', 'related coverage', 'ähnliche *', 'verwandte *', 'passend dazu',
@@ -17,7 +23,7 @@ export const NAVIGATION_FAMILIES = {
     'podobne artykuły',
   ],
   more: [
-    'more in *', 'more from *', 'more on *', 'more about *', 'more stories *', 'more news', 'more articles', 'more like this',
+    'more in *', 'more from *', 'more stories *', 'more news', 'more articles', 'more like this',
     'read more', 'read next', 'read also', 'also read', 'keep reading', 'what to read next', 'mehr zum thema *', 'mehr aus *',
     'mehr von *', 'mehr zu *', 'mehr artikel', 'mehr news', 'mehr kolumnen', 'weitere artikel *', 'weitere beiträge *',
     'weitere nachrichten', 'weitere meldungen', 'lesen sie auch', 'lesen sie mehr', 'auch lesenswert', 'weiterlesen',
@@ -66,10 +72,7 @@ export const NAVIGATION_FAMILIES = {
     'soutenez *', 'apóyanos',
   ],
   author: ['about the author', 'über den autor', 'über die autorin', 'zur autorin', 'zum autor', 'à propos de l auteur', 'sobre el autor'],
-} as const;
-
-export type NavigationFamily = keyof typeof NAVIGATION_FAMILIES;
-export const NAVIGATION_FAMILY_NAMES = Object.keys(NAVIGATION_FAMILIES) as NavigationFamily[];
+};
 
 /** Phrases of the chosen families: whole headings, and first words of longer ones. */
 export interface FamilyPhrases {

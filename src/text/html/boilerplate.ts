@@ -1,6 +1,6 @@
-import type { Element } from 'domhandler';
+import type { ChildNode, Element } from 'domhandler';
 import { BYLINE_TOKENS, CAPTION_TOKENS, COMMENT_TOKENS, DEFAULT_BOILERPLATE_TOKENS, HIDDEN_NAMES, nameWords, namesPart, POPUP_WORDS } from './classTokens';
-import { ANCHOR, BR, CODE, HEADING, INLINE } from './tags';
+import { ANCHOR, BR, CODE, HEADING, INLINE, tagKind } from './tags';
 
 /**
  * Page chrome and hidden content, dropped with everything inside: hidden elements (by attribute,
@@ -123,6 +123,13 @@ export class Boilerplate {
     const cls = a.class ?? '';
     const id = container ? (a.id ?? '') : '';
     if (cls.length === 0 && id.length === 0) return CONTENT;
+    const v = this.cached(cls, id, container);
+    // `<section id="cookie-management"><h2>Cookie management</h2>`: an id that restates the heading is its anchor, not a name.
+    if (v !== CONTENT && id.length > 0 && restatesHeading(el, id)) return this.cached(cls, '', container);
+    return v;
+  }
+
+  private cached(cls: string, id: string, container: boolean): number {
     const key = `${container ? 'c' : 'i'}${cls}#${id}`;
     let v = this.verdicts.get(key);
     if (v === undefined) {
@@ -139,4 +146,31 @@ export class Boilerplate {
     if (namesPart(names, this.comments)) return CHROME;
     return namesPart(names, this.tokens) || namesPart(names, POPUP_SET) ? NAMED : CONTENT;
   }
+}
+
+const WORD = /[\p{L}\p{N}]+/gu;
+
+/** True when the element opens with a heading whose words include every word of `id` (a slug of it). */
+function restatesHeading(el: Element, id: string): boolean {
+  // The first child with text; empty anchors (`<span id="tut-searchpath"></span>`) come before headings.
+  let heading: Element | undefined;
+  for (const c of el.children) {
+    if (c.type !== 'tag' || textContent(c).trim().length === 0) continue;
+    heading = c;
+    break;
+  }
+  if (heading === undefined || tagKind(heading.name) !== HEADING) return false;
+  const words = new Set(textContent(heading).toLowerCase().match(WORD) ?? []);
+  return (id.toLowerCase().match(WORD) ?? []).every((w) => words.has(w) || /^\d+$/.test(w));
+}
+
+function textContent(el: Element): string {
+  let out = '';
+  const stack: ChildNode[] = [...el.children];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.type === 'text') out = `${n.data} ${out}`;
+    else if (n.type === 'tag') for (const c of n.children) stack.push(c);
+  }
+  return out;
 }

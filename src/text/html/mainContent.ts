@@ -28,6 +28,8 @@ const SHORT_WEIGHT = 0.3;
 /** Named chrome holding this share of the page's prose wraps the content (`widget Blog`, `date-outer`). */
 const WRAPPER_SHARE = 0.5;
 const CORE_SHARE = 0.5;
+/** Widen the main text to a container while it holds less than this share of the container's prose. */
+const WIDEN_SHARE = 0.5;
 
 interface Paragraph {
   chars: number;
@@ -53,6 +55,8 @@ interface Candidate {
 class Scorer {
   /** Elements with a positive score, in the second pass. */
   readonly candidates: Candidate[] = [];
+  /** Every block's prose in the second pass, to widen the main text to a container with much more prose. */
+  readonly gains = new Map<ParentNode, number>();
   private sectionDepth = 0;
 
   /** `pageGain`: the prose of the whole page counting named chrome in (the first pass), or null in that pass. */
@@ -108,7 +112,10 @@ class Scorer {
     if (kind === K.SECTIONING) this.sectionDepth--;
     weigh(own, kind, tally);
     const score = tally.gain - tally.cost;
-    if (score > 0 && this.pageGain !== null) this.candidates.push({ el, score, gain: tally.gain });
+    if (this.pageGain !== null) {
+      this.gains.set(el, tally.gain);
+      if (score > 0) this.candidates.push({ el, score, gain: tally.gain });
+    }
     outer.gain += tally.gain;
     outer.cost += tally.cost;
   }
@@ -156,5 +163,9 @@ export function findMainContent(root: ParentNode, boilerplate: Boilerplate): Mai
   if (main === undefined) return null;
   let core = main;
   for (const c of scorer.candidates) if (c.score >= CORE_SHARE * main.score && c.gain < core.gain) core = c;
-  return { main: main.el, core: core.el };
+  // Links beside prose can make one paragraph outscore its section (an intro over a table of
+  // contents): widen to the container while it holds much more prose; the links still go by density.
+  let el: ParentNode = main.el;
+  for (let up = el.parent; up !== null && main.gain < WIDEN_SHARE * (scorer.gains.get(up) ?? 0); up = up.parent) el = up;
+  return { main: el, core: core.el };
 }

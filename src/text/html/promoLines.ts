@@ -24,8 +24,10 @@ const PROMO = new RegExp(
     'all rights reserved', 'alle rechte vorbehalten', 'tous droits r[ée]serv[ée]s', 'todos los derechos reservados',
     'wszelkie prawa zastrze', '^©', '^copyright\\b', 'does not (?:offer|provide|constitute) (?:medical|legal|financial)',
     'meinung des autors', 'nicht notwendigerweise die (?:der|des)',
-    // cookies
-    '\\bcookies?\\b',
+    // cookie notices (not every mention of cookies: docs explain http.cookies)
+    '\\b(?:we|site|website|seite|webseite|website) (?:use|uses|verwendet|verwenden|nutzt|nutzen) (?:\\S+ ){0,3}cookies',
+    'cookie[- ]?(?:policy|settings|richtlinie|einstellungen|hinweis)', 'korzystamy z (?:plików )?cookies',
+    'utilise des cookies', 'utiliza cookies',
   ].join('|'),
   'i',
 );
