@@ -10,6 +10,7 @@ import {
   lengthRule,
   navigationHeadingRule,
   navigationSet,
+  type NavigationHeadings,
   repeatedSentencesRule,
   type DropReason,
 } from '../text/filters';
@@ -17,6 +18,7 @@ import { htmlToStructuredText, type HtmlToTextOptions } from '../text/htmlToText
 import { detectLanguage, toLanguageCode } from '../text/language';
 import { markdownToStructuredText } from '../text/markdownToText';
 import { NearDuplicateIndex } from '../text/minhash';
+import { familiesKeeping } from '../text/navigationFamilies';
 import { codePointLength, segmentId } from '../text/normalize';
 import { plainToStructuredText } from '../text/plainToText';
 import { cutSegments, type CandidateSegment } from '../text/segmenter';
@@ -62,7 +64,12 @@ export function structureDocument(doc: Pick<DocumentRecord, 'content_type' | 'co
 
 /** The HTML options of a segment config: its extraction switches, and its navigation headings for the furniture rule. */
 export function htmlOptions(config: SegmentConfig): HtmlToTextOptions {
-  return { ...config.extraction, navigation: navigationSet(config.navigationHeadings, config.navigationFamilies) };
+  return { ...config.extraction, navigation: navigation(config) };
+}
+
+/** The configured navigation headings; kept comments or bylines keep their families' headings too. */
+function navigation(config: SegmentConfig): NavigationHeadings {
+  return navigationSet(config.navigationHeadings, familiesKeeping(config.navigationFamilies, config.extraction));
 }
 
 /**
@@ -73,14 +80,14 @@ export function htmlOptions(config: SegmentConfig): HtmlToTextOptions {
  * is shared by every document the returned function sees.
  */
 export function createSegmenter(config: SegmentConfig): (doc: StructuredText) => SegmentOutcome {
-  const navigation = navigationSet(config.navigationHeadings, config.navigationFamilies);
+  const navigationHeadings = navigation(config);
   const languages = new Set(config.languages.map((code) => toLanguageCode(code) ?? code));
   const repeat = { ngram: config.ngram, threshold: config.repeatJaccard, maxPairs: config.maxRepeatedPairs, maxSentences: config.maxSentences };
   const near = config.nearDuplicates.enabled ? new NearDuplicateIndex(config.nearDuplicates) : undefined;
 
   const headingReason = (heading: string): DropReason | null =>
     emptyHeadingRule(heading) ??
-    navigationHeadingRule(heading, navigation) ??
+    navigationHeadingRule(heading, navigationHeadings) ??
     allCapsHeadingRule(heading, config.allCapsMinLetters) ??
     capitalisationRule(heading, config.capitalShare);
 

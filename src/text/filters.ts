@@ -40,11 +40,13 @@ export function allCapsHeadingRule(heading: string, minLetters = 2): DropReason 
   return upper >= minLetters && lower === 0 ? 'all-caps-heading' : null;
 }
 
-/** The paper's four navigation headings plus obvious page furniture (ours); matched on the whole heading. The families of ./navigationFamilies.ts come on top. */
+/**
+ * The paper's four navigation headings plus site navigation (ours), matched on the whole heading. The
+ * families of ./navigationFamilies.ts (related, comments, share, newsletter...) come on top.
+ */
 export const DEFAULT_NAVIGATION_HEADINGS: readonly string[] = [
   'advertisement', 'advertisements', 'forum', 'forums', 'quick link', 'quick links', 'free newsletter',
-  'related posts', 'related articles', 'share this', 'share', 'comments', 'leave a comment', 'leave a reply',
-  'navigation', 'menu', 'main menu', 'contents', 'table of contents', 'sponsored', 'follow us', 'subscribe',
+  'navigation', 'menu', 'main menu', 'contents', 'table of contents',
 ];
 
 /** Headings compare lower-cased, without punctuation or digits: "Comments (12)" is "comments". */

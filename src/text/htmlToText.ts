@@ -1,4 +1,3 @@
-import { parseDocument } from 'htmlparser2';
 import type { StructuredText } from './blocks';
 import { DEFAULT_NAVIGATION_HEADINGS, navigationSet, type NavigationHeadings } from './filters';
 import { Boilerplate, DEFAULT_BOILERPLATE_TOKENS, type KeepOptions } from './html/boilerplate';
@@ -6,9 +5,11 @@ import { limitDepth } from './html/depthLimit';
 import { documentTitle } from './html/inline';
 import { DEFAULT_MAX_LINK_DENSITY, dropLinkDense } from './html/linkDensity';
 import { findMainContent } from './html/mainContent';
+import { parseHtml } from './html/parse';
 import { keepProseInPeriphery } from './html/periphery';
 import { dropPromoLines } from './html/promoLines';
 import { Walker } from './html/walker';
+import { familiesKeeping, NAVIGATION_FAMILY_NAMES } from './navigationFamilies';
 
 export { DEFAULT_BOILERPLATE_TOKENS, DEFAULT_MAX_LINK_DENSITY };
 
@@ -26,7 +27,8 @@ export { DEFAULT_BOILERPLATE_TOKENS, DEFAULT_MAX_LINK_DENSITY };
  * htmlparser2 DOM we already build costs one more pass and keeps the structure the segmenter needs.
  *
  * Steps (./html/):
- * 1. Parse (htmlparser2), cap the depth at 256 (depthLimit.ts: hostile nesting stays linear).
+ * 1. Parse (htmlparser2; parse.ts re-parses a page nested deeper than 512 with the excess tags
+ *    removed, as htmlparser2 is quadratic in the depth), cap the DOM's depth at 256 (depthLimit.ts).
  * 2. Find the main text (mainContent.ts): the element with the most prose net of links and chrome,
  *    and its core. Chrome: tags (nav, aside, footer, a page-level header, scripts, media), ARIA chrome
  *    roles, hidden elements (attributes, inline style, hiding classes, pop-up cards), and class/id
@@ -54,19 +56,19 @@ export interface HtmlToTextOptions extends KeepOptions {
   boilerplateTokens?: readonly string[];
   /** Keep only the element holding the main text (default true); false converts the whole page minus its chrome. */
   mainContent?: boolean;
-  /** Headings that open page furniture (related stories, comments...), dropped with their section. Default: the segment stage's defaults. */
+  /** Headings that open page furniture (related stories, comments...), dropped with their section. Default: the segment stage's defaults, less the families of what is kept. */
   navigation?: NavigationHeadings;
 }
 
-const DEFAULT_NAVIGATION = navigationSet(DEFAULT_NAVIGATION_HEADINGS);
 
 /** Converts an HTML document (already decoded to a string) to a title and blocks in reading order. */
 export function htmlToStructuredText(html: string, options: HtmlToTextOptions = {}): StructuredText {
-  const doc = parseDocument(html, { decodeEntities: true });
+  const doc = parseHtml(html);
   limitDepth(doc);
   const boilerplate = new Boilerplate(options.boilerplateTokens ?? DEFAULT_BOILERPLATE_TOKENS, options);
   const main = options.mainContent === false ? null : findMainContent(doc, boilerplate);
-  const walker = new Walker(boilerplate, options.navigation ?? DEFAULT_NAVIGATION, main !== null);
+  const navigation = options.navigation ?? navigationSet(DEFAULT_NAVIGATION_HEADINGS, familiesKeeping(NAVIGATION_FAMILY_NAMES, options));
+  const walker = new Walker(boilerplate, navigation, main !== null);
   let pieces = dropPromoLines(keepProseInPeriphery(walker.run(main?.main ?? doc, main?.core ?? null)));
   if (!options.captions) pieces = pieces.filter((p) => p.caption !== true);
   const blocks = dropLinkDense(pieces, options.maxLinkDensity ?? DEFAULT_MAX_LINK_DENSITY);

@@ -74,6 +74,11 @@ export const NAVIGATION_FAMILIES: Record<NavigationFamily, readonly string[]> = 
   author: ['about the author', 'über den autor', 'über die autorin', 'zur autorin', 'zum autor', 'à propos de l auteur', 'sobre el autor'],
 };
 
+/** The families minus those of what the extraction is asked to keep: kept comments keep their "Comments" heading. */
+export function familiesKeeping(families: readonly NavigationFamily[], keep: { comments?: boolean; bylines?: boolean }): NavigationFamily[] {
+  return families.filter((f) => !(keep.comments && f === 'comments') && !(keep.bylines && f === 'author'));
+}
+
 /** Phrases of the chosen families: whole headings, and first words of longer ones. */
 export interface FamilyPhrases {
   whole: ReadonlySet<string>;

@@ -27,6 +27,8 @@ const MAX_LINK_SHARE = 0.5;
 const SHORT_WEIGHT = 0.3;
 /** Named chrome holding this share of the page's prose wraps the content (`widget Blog`, `date-outer`). */
 const WRAPPER_SHARE = 0.5;
+/** ...and at least this much prose: on a page of chrome alone, the sidebar's one line is not a wrapper. */
+const MIN_WRAPPER_GAIN = 2 * PROSE_CHARS;
 const CORE_SHARE = 0.5;
 /** Widen the main text to a container while it holds less than this share of the container's prose. */
 const WIDEN_SHARE = 0.5;
@@ -55,8 +57,8 @@ interface Candidate {
 class Scorer {
   /** Elements with a positive score, in the second pass. */
   readonly candidates: Candidate[] = [];
-  /** Every block's prose in the second pass, to widen the main text to a container with much more prose. */
-  readonly gains = new Map<ParentNode, number>();
+  /** Every block's weights in the second pass, to widen the main text (below). */
+  readonly tallies = new Map<ParentNode, Tally>();
   private sectionDepth = 0;
 
   /** `pageGain`: the prose of the whole page counting named chrome in (the first pass), or null in that pass. */
@@ -95,7 +97,7 @@ class Scorer {
     const before = this.candidates.length;
     const tally: Tally = { gain: 0, cost: 0 };
     this.block(el, kind, inLink, tally);
-    if (tally.gain >= WRAPPER_SHARE * this.pageGain!) {
+    if (tally.gain >= WRAPPER_SHARE * this.pageGain! && tally.gain >= MIN_WRAPPER_GAIN) {
       this.boilerplate.spare(el);
       outer.gain += tally.gain;
       outer.cost += tally.cost;
@@ -113,7 +115,7 @@ class Scorer {
     weigh(own, kind, tally);
     const score = tally.gain - tally.cost;
     if (this.pageGain !== null) {
-      this.gains.set(el, tally.gain);
+      this.tallies.set(el, tally);
       if (score > 0) this.candidates.push({ el, score, gain: tally.gain });
     }
     outer.gain += tally.gain;
@@ -156,16 +158,29 @@ export interface MainContent {
 export function findMainContent(root: ParentNode, boilerplate: Boilerplate): MainContent | null {
   const pageGain = score(root, new Scorer(boilerplate, null)).gain;
   const scorer = new Scorer(boilerplate, pageGain);
-  score(root, scorer);
+  scorer.tallies.set(root, score(root, scorer));
   // Candidates come in post-order (descendants first): `>` keeps the deeper of two equal scores.
   let main: Candidate | undefined;
   for (const c of scorer.candidates) if (main === undefined || c.score > main.score) main = c;
   if (main === undefined) return null;
   let core = main;
   for (const c of scorer.candidates) if (c.score >= CORE_SHARE * main.score && c.gain < core.gain) core = c;
-  // Links beside prose can make one paragraph outscore its section (an intro over a table of
-  // contents): widen to the container while it holds much more prose; the links still go by density.
-  let el: ParentNode = main.el;
-  for (let up = el.parent; up !== null && main.gain < WIDEN_SHARE * (scorer.gains.get(up) ?? 0); up = up.parent) el = up;
-  return { main: el, core: core.el };
+  return { main: widen(main.el, scorer.tallies), core: core.el };
+}
+
+/**
+ * Widens the main text to a container that adds only what weighs nothing (its headings: the title
+ * over an article body), or that holds much more prose (links beside prose can make one paragraph
+ * outscore its section, an intro over a table of contents; the links still go by density).
+ */
+function widen(el: ParentNode, tallies: ReadonlyMap<ParentNode, Tally>): ParentNode {
+  const own = tallies.get(el)!;
+  for (let up = el.parent; up !== null; up = up.parent) {
+    const t = tallies.get(up);
+    if (t === undefined) break;
+    const neutral = t.gain === own.gain && t.cost === own.cost;
+    if (!neutral && own.gain >= WIDEN_SHARE * t.gain) break;
+    el = up;
+  }
+  return el;
 }

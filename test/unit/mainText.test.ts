@@ -1,0 +1,120 @@
+/**
+ * Main-text extraction (src/text/htmlToText.ts, src/text/html/mainContent.ts): one hand-written page
+ * per failure class seen on real news and blog pages, each a small site frame around an article.
+ */
+import { htmlToStructuredText, type HtmlToTextOptions } from '../../src/text/htmlToText';
+
+const P1 =
+  'The harbour seals returned to the northern sandbanks this spring in larger numbers than at any time since counts began, ' +
+  'according to the survey published by the regional wildlife office on Monday.';
+const P2 =
+  'Researchers counted more than four thousand animals from the air, and they credit the quieter shipping lanes and a ban on ' +
+  'recreational boats near the pupping grounds for the recovery of the colony.';
+const P3 =
+  'The office will repeat the survey in August, when the seals moult and spend most of the day hauled out on the sand, which ' +
+  'makes them easier to count than at any other time of the year.';
+
+const ARTICLE = `<h1>Seals return to the sandbanks</h1><p>${P1}</p><p>${P2}</p><p>${P3}</p>`;
+
+/** A site frame (menu, sidebar, footer) around `main`. */
+const page = (main: string, frame = true): string =>
+  '<html><head><title>Coast News</title></head><body>' +
+  (frame ? '<div id="top"><ul class="menu"><li><a href="/">Home</a></li><li><a href="/news">News</a></li><li><a href="/sport">Sport</a></li></ul></div>' : '') +
+  main +
+  (frame ? '<div class="sidebar"><h3>Weather</h3><p>Sunny spells, a light breeze from the west and 18 degrees at noon.</p></div>' : '') +
+  '</body></html>';
+
+const text = (html: string, options?: HtmlToTextOptions): string => htmlToStructuredText(html, options).blocks.map((b) => b.text).join('\n');
+
+describe('main-text extraction', () => {
+  it('keeps the article and drops the site frame around it', () => {
+    const out = text(page(`<div class="article">${ARTICLE}</div>`));
+    for (const p of ['Seals return to the sandbanks', P1, P2, P3]) expect(out).toContain(p);
+    for (const junk of ['Home', 'Sunny spells']) expect(out).not.toContain(junk);
+  });
+
+  it('a body inside one <form> (ASP.NET) is not dropped with the form', () => {
+    const html = page(`<form id="aspnetForm" method="post" action="./news.aspx"><input type="hidden" name="__VIEWSTATE" value="x"><div id="content">${ARTICLE}</div></form>`);
+    const out = text(html);
+    for (const p of [P1, P2, P3]) expect(out).toContain(p);
+  });
+
+  it('a form inside the article (a comment form) still goes', () => {
+    const out = text(page(`<div class="article">${ARTICLE}<form action="/post"><p>Your name (required): we never publish your e-mail address anywhere.</p><textarea></textarea></form></div>`));
+    expect(out).toContain(P3);
+    expect(out).not.toContain('Your name');
+  });
+
+  const COMMENTS =
+    '<div id="comments"><h3>2 Comments</h3><ol class="comment-list">' +
+    '<li class="comment"><p>Wonderful news, I saw hundreds of them from the ferry last week and could hardly believe my eyes.</p></li>' +
+    '<li class="comment"><p>Let us hope the boat ban stays in place after the summer, the colony needs a few quiet years yet.</p></li></ol></div>';
+
+  it('drops a reader comment thread by default and keeps it on request', () => {
+    const html = page(`<div class="post">${ARTICLE}${COMMENTS}</div>`);
+    expect(text(html)).toContain(P3);
+    expect(text(html)).not.toContain('Wonderful news');
+    expect(text(html, { comments: true })).toContain('Wonderful news');
+  });
+
+  it('drops a related-stories list inside the article, teasers with summaries included', () => {
+    const related =
+      '<h2>Related Stories</h2>' +
+      '<div><h3><a href="/puffins">Puffins nest early</a></h3><p>Warm weather brought the birds back to the cliffs two weeks before their usual date this year.</p></div>' +
+      '<div><h3><a href="/otters">Otters spotted in the estuary</a></h3><p>A family of otters has been filmed near the old mill for the first time in decades.</p></div>';
+    const out = text(page(`<article>${ARTICLE}${related}</article>`));
+    expect(out).toContain(P3);
+    for (const junk of ['Related Stories', 'Puffins', 'Warm weather', 'Otters']) expect(out).not.toContain(junk);
+  });
+
+  it('drops a footer with a compound class name (footer-wrap) inside the content area', () => {
+    const footer = '<div class="footer-wrap"><p>Coast News is published by the Coastal Media Group, registered in the county of Norfolk under number 123456.</p></div>';
+    const out = text(page(`<div id="main">${ARTICLE}${footer}</div>`));
+    expect(out).toContain(P3);
+    expect(out).not.toContain('Coastal Media Group');
+  });
+
+  it('keeps a paragraph whose hidden pop-up link card would make it look link-dense', () => {
+    const card =
+      '<span class="glossary-tooltip"><a href="/a">Seal facts</a> <a href="/b">Seal photos</a> <a href="/c">Seal videos</a> <a href="/d">All about harbour seals</a></span>';
+    const para = `<p>Harbour <a href="/seals">seals</a>${card} rest on sandbanks between tides and are easily disturbed.</p>`;
+    const out = text(page(`<div class="article">${ARTICLE}${para}</div>`));
+    expect(out).toContain('Harbour seals rest on sandbanks between tides and are easily disturbed.');
+    expect(out).not.toContain('Seal photos');
+  });
+
+  it('drops bylines and image captions by default, keeps them on request', () => {
+    const html = page(
+      `<div class="article"><p class="byline">By Anna Berg, 3 May 2024</p>${ARTICLE}` +
+        '<figure><img src="seal.jpg"><figcaption>A harbour seal on the Blakeney sandbank.</figcaption></figure></div>',
+    );
+    expect(text(html)).not.toContain('Anna Berg');
+    expect(text(html)).not.toContain('Blakeney');
+    expect(text(html, { bylines: true, captions: true })).toContain('Anna Berg');
+    expect(text(html, { bylines: true, captions: true })).toContain('Blakeney');
+  });
+
+  it('a named wrapper that holds the whole article is a wrapper, not chrome', () => {
+    const out = text(page(`<div id="Ads_TakeOver"><div class="widget Blog">${ARTICLE}</div></div>`));
+    for (const p of [P1, P2, P3]) expect(out).toContain(p);
+  });
+
+  it('keeps the structure the segmenter needs: headings, lists, code, tables', () => {
+    const body =
+      `${ARTICLE}<h2>How to count</h2><p>${P2}</p><ol><li>Fly the transect</li><li>Photograph each group</li></ol>` +
+      '<pre>count = len(seals)\nprint(count)</pre><table><tr><th>Year</th><th>Seals</th></tr><tr><td>2024</td><td>4100</td></tr></table>';
+    const blocks = htmlToStructuredText(page(`<main>${body}</main>`)).blocks;
+    expect(blocks.map((b) => b.kind)).toEqual(['heading', 'paragraph', 'paragraph', 'paragraph', 'heading', 'paragraph', 'list', 'code', 'table']);
+    expect(blocks[4]).toEqual({ kind: 'heading', level: 2, text: 'How to count' });
+  });
+
+  it('a page that is all chrome yields no blocks, and `mainContent: false` converts the whole page', () => {
+    const chrome =
+      '<html><body><header><a href="/">Coast News</a></header><ul class="menu"><li><a href="/a">About</a></li><li><a href="/b">Contact</a></li></ul>' +
+      '<div class="sidebar"><p>Sign up for our newsletter!</p></div><footer><p>© 2024 Coast News. All rights reserved.</p></footer></body></html>';
+    expect(htmlToStructuredText(chrome).blocks).toEqual([]);
+    const notice = '<div><p>Ferry timetables change on 1 June.</p></div>';
+    expect(text(page(`<div>${ARTICLE}</div>${notice}`))).not.toContain('Ferry timetables');
+    expect(text(page(`<div>${ARTICLE}</div>${notice}`), { mainContent: false })).toContain('Ferry timetables');
+  });
+});
