@@ -12,11 +12,14 @@
  * Targets: F >= 0.93 and precision >= 0.92 on all pages, pages/s >= 3x trafilatura's.
  * Flags: `--eval-dir=DIR`; `--humpback-only` (skip trafilatura, for quick iterations);
  * `--misses` (print humpback's missed `with` and found `without` snippets per page, to stderr).
+ * The table also goes to bench/results/extract.md.
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { decodeBytes } from '../src/ingest/charset';
 import { htmlToStructuredText } from '../src/text/htmlToText';
-import { runMain, type BenchRow } from './common';
+import { repoRoot, runMain, type BenchRow } from './common';
 import { addConfusion, evalDir, inSplit, loadEvalSet, NO_COUNTS, scorePage, scores, type Confusion, type EvalPage, type Split } from './extractEval';
 import { median, pinToCpu0, runTrafilatura, TRAFILATURA_VERSION } from './trafilatura';
 
@@ -142,6 +145,9 @@ export function measureExtract(argv: readonly string[] = process.argv): { rows: 
 async function main(): Promise<void> {
   const { report } = measureExtract();
   process.stdout.write(report.join('\n') + '\n');
+  const out = path.join(repoRoot(), 'bench', 'results', 'extract.md');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, report.join('\n') + '\n');
 }
 
 if (require.main === module) runMain(main);

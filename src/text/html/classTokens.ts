@@ -9,12 +9,12 @@
 export const DEFAULT_BOILERPLATE_TOKENS: readonly string[] = [
   // navigation and page frame
   'nav', 'navbar', 'navigation', 'menu', 'menubar', 'megamenu', 'submenu', 'topnav', 'subnav', 'breadcrumb',
-  'breadcrumbs', 'sidebar', 'sphinxsidebar', 'widget', 'widgets', 'footer', 'masthead', 'topbar', 'header', 'siteheader',
+  'breadcrumbs', 'sidebar', 'sphinxsidebar', 'widgetarea', 'footer', 'masthead', 'topbar', 'header', 'siteheader',
   'pagination', 'pager', 'skip', 'login', 'search', 'searchform',
   // consent, sharing, ads, sign-up
   'cookie', 'cookies', 'consent', 'gdpr', 'share', 'sharing', 'sharedaddy', 'shariff', 'social', 'addthis',
   'advert', 'advertisement', 'ad', 'ads', 'adsense', 'sponsor', 'sponsored', 'promo', 'newsletter', 'subscribe',
-  'signup', 'paywall',
+  'signup',
   // other stories and site furniture
   'related', 'relatedposts', 'yarpp', 'recommended', 'recommendations', 'popular', 'mostread', 'trending',
   'ticker', 'tweet', 'tags', 'tagcloud', 'taglist', 'print',
