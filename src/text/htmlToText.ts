@@ -8,6 +8,7 @@ import { findMainContent } from './html/mainContent';
 import { parseHtml } from './html/parse';
 import { keepProseInPeriphery } from './html/periphery';
 import { dropPromoLines } from './html/promoLines';
+import { MainTextWalker } from './html/mainTextWalker';
 import { Walker } from './html/walker';
 import { familiesKeeping, NAVIGATION_FAMILY_NAMES } from './navigationFamilies';
 
@@ -68,8 +69,8 @@ export function htmlToStructuredText(html: string, options: HtmlToTextOptions = 
   const boilerplate = new Boilerplate(options.boilerplateTokens ?? DEFAULT_BOILERPLATE_TOKENS, options);
   const main = options.mainContent === false ? null : findMainContent(doc, boilerplate);
   const navigation = options.navigation ?? navigationSet(DEFAULT_NAVIGATION_HEADINGS, familiesKeeping(NAVIGATION_FAMILY_NAMES, options));
-  const walker = new Walker(boilerplate, navigation, main !== null);
-  let pieces = dropPromoLines(keepProseInPeriphery(walker.run(main?.main ?? doc, main?.core ?? null)));
+  const walked = main === null ? new Walker(boilerplate).run(doc) : new MainTextWalker(boilerplate, navigation, main.core).run(main.main);
+  let pieces = dropPromoLines(keepProseInPeriphery(walked));
   if (!options.captions) pieces = pieces.filter((p) => p.caption !== true);
   const blocks = dropLinkDense(pieces, options.maxLinkDensity ?? DEFAULT_MAX_LINK_DENSITY);
   return { title: documentTitle(doc), blocks };

@@ -1,4 +1,4 @@
-import type { Element, ParentNode } from 'domhandler';
+import type { ChildNode, Element, ParentNode } from 'domhandler';
 import { isNavigationHeading, type NavigationHeadings } from '../filters';
 import type { Piece } from './linkDensity';
 
@@ -23,10 +23,14 @@ export class FurnitureSections {
 
   constructor(private readonly navigation: NavigationHeadings) {}
 
-  /** After a heading piece was added: closes the open section when the heading ends it; opens one when it is a navigation heading. */
+  /**
+   * After a heading piece was added: marks a teaser title; closes the open section when the heading
+   * ends it; opens one when it is a navigation heading.
+   */
   heading(el: Element, pieces: Piece[]): void {
     const last = pieces[pieces.length - 1];
     if (last?.block.kind !== 'heading') return;
+    if (last.chars > 0 && last.linkChars === last.chars && linksElsewhere(el)) last.teaser = true;
     const level = last.block.level;
     if (this.open !== null && level <= this.open.level) this.close(pieces, pieces.length - 1);
     if (this.open === null && isNavigationHeading(last.block.text, this.navigation)) {
@@ -69,6 +73,20 @@ export class FurnitureSections {
     }
     return out;
   }
+}
+
+/** True when the element holds a link to another page (not a `#fragment` of this one). */
+function linksElsewhere(el: Element): boolean {
+  const stack: ChildNode[] = [...el.children];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.type !== 'tag') continue;
+    const href = n.name === 'a' ? n.attribs.href : undefined;
+    // rel=bookmark is the permalink of the post itself (WordPress titles), not a link elsewhere.
+    if (href !== undefined && href.length > 0 && !href.startsWith('#') && n.attribs.rel !== 'bookmark') return true;
+    for (const c of n.children) stack.push(c);
+  }
+  return false;
 }
 
 /** True when another teaser heading comes after `i` before any other heading: a run, not one linked title. */

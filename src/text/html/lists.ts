@@ -1,7 +1,7 @@
 import type { Element } from 'domhandler';
 import type { LinkCounts } from './linkDensity';
 import { BLOCK, HEADING, LIST_OL, SECTIONING, tagKind } from './tags';
-import type { SubtreeWalker } from './walker';
+import type { SubtreeWalker } from './renderers';
 
 /**
  * A list becomes one block: `- ` items for <ul>, `1. `, `2. `... for <ol> (honouring `start`,

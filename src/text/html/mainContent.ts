@@ -77,7 +77,7 @@ class Scorer {
     }
     if (node.type !== 'tag') return;
     const kind = K.tagKind(node.name);
-    if (kind === K.SKIP || kind === K.VOID || kind === K.TITLE) return;
+    if (kind === K.SKIP || kind === K.VOID) return;
     // A page-level <header> is the banner: named chrome, unless (broken themes) it wraps the page.
     const banner = kind === K.HEADER && this.sectionDepth === 0;
     const verdict = banner ? Math.max(NAMED, this.boilerplate.verdict(node, kind)) : this.boilerplate.verdict(node, kind);

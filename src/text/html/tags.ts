@@ -20,14 +20,13 @@ export const BR = 11;
 export const ANCHOR = 12;
 export const INLINE = 13;
 export const HEADER = 14;
-export const TITLE = 15;
 /** img, wbr, meta...: no text. */
-export const VOID = 16;
+export const VOID = 15;
 /**
  * A <form>: a block when it wraps the whole page (ASP.NET pages put the body in one), dropped when
  * it sits inside the main text (comment and sign-up forms).
  */
-export const FORM = 17;
+export const FORM = 16;
 
 const KINDS = new Map<string, number>();
 function define(kind: number, names: string): void {
@@ -35,7 +34,7 @@ function define(kind: number, names: string): void {
 }
 define(
   SKIP,
-  'script style noscript template svg math nav aside footer input button select option optgroup ' +
+  'script style noscript template title svg math nav aside footer input button select option optgroup ' +
     'textarea datalist iframe frame frameset object embed canvas audio video map dialog search',
 );
 define(
@@ -60,7 +59,6 @@ define(
 );
 define(HEADER, 'header');
 define(FORM, 'form');
-define(TITLE, 'title');
 define(VOID, 'img wbr meta link base area col colgroup source track param picture');
 
 /** The kind of an element by its (lower-case) tag name; 0 when unknown. */
