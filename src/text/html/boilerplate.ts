@@ -34,6 +34,12 @@ const DROP_ROLES = new Set([
   'alertdialog',
 ]);
 
+/**
+ * Elements whose id is read as a name: the page's regions. Ids on paragraphs, terms and list items are
+ * anchors (`<dt id="colorsys.rgb_to_yiq">`), unique per element, and not worth cutting into words.
+ */
+const ID_NAMED = new Set(['div', 'section', 'article', 'aside', 'header', 'footer', 'nav', 'ul', 'ol', 'table', 'form']);
+
 /** The page's own containers are never dropped for a class token (`<body class="sidebar">` is common). */
 const NO_TOKEN_CHECK = new Set(['html', 'body', 'main']);
 
@@ -82,7 +88,8 @@ export class Boilerplate {
   private readonly dropFigcaption: boolean;
   private readonly spared = new Set<Element>();
   /** Verdicts by class and id: pages repeat the same few values on thousands of elements. */
-  private readonly verdicts = new Map<string, number>();
+  private readonly containerVerdicts = new Map<string, number>();
+  private readonly inlineVerdicts = new Map<string, number>();
 
   constructor(tokens: readonly string[], keep: KeepOptions = {}) {
     const all = [...tokens];
@@ -121,7 +128,7 @@ export class Boilerplate {
     const container = !(kind === INLINE || kind === ANCHOR || kind === CODE || kind === BR || kind === HEADING);
     if (container && this.dropFigcaption && el.name === 'figcaption') return NAMED;
     const cls = a.class ?? '';
-    const id = container ? (a.id ?? '') : '';
+    const id = container && ID_NAMED.has(el.name) ? (a.id ?? '') : '';
     if (cls.length === 0 && id.length === 0) return CONTENT;
     const v = this.cached(cls, id, container);
     // `<section id="cookie-management"><h2>Cookie management</h2>`: an id that restates the heading is its anchor, not a name.
@@ -130,11 +137,12 @@ export class Boilerplate {
   }
 
   private cached(cls: string, id: string, container: boolean): number {
-    const key = `${container ? 'c' : 'i'}${cls}#${id}`;
-    let v = this.verdicts.get(key);
+    const verdicts = container ? this.containerVerdicts : this.inlineVerdicts;
+    const key = id.length === 0 ? cls : `${cls}#${id}`;
+    let v = verdicts.get(key);
     if (v === undefined) {
       v = this.named(cls, id, container);
-      this.verdicts.set(key, v);
+      verdicts.set(key, v);
     }
     return v;
   }

@@ -57,11 +57,14 @@ interface Candidate {
 class Scorer {
   /** Elements with a positive score, in the second pass. */
   readonly candidates: Candidate[] = [];
-  /** Every block's weights in the second pass, to widen the main text (below). */
+  /** Every block's weights, to widen the main text (below). */
   readonly tallies = new Map<ParentNode, Tally>();
+  /** Prose inside the named chrome left out, and the most any one named element held. */
+  namedGain = 0;
+  widestNamed = 0;
   private sectionDepth = 0;
 
-  /** `pageGain`: the prose of the whole page counting named chrome in (the first pass), or null in that pass. */
+  /** `pageGain`: the prose of the whole page, named chrome counted in; null when not known yet (no named element is spared). */
   constructor(
     private readonly boilerplate: Boilerplate,
     private readonly pageGain: number | null,
@@ -88,7 +91,7 @@ class Scorer {
       for (const c of node.children) this.visit(c, para, link, tally);
       return;
     }
-    if (verdict === NAMED && this.pageGain !== null) this.named(node, kind, inLink, tally);
+    if (verdict === NAMED) this.named(node, kind, inLink, tally);
     else this.block(node, kind, inLink, tally);
   }
 
@@ -97,12 +100,14 @@ class Scorer {
     const before = this.candidates.length;
     const tally: Tally = { gain: 0, cost: 0 };
     this.block(el, kind, inLink, tally);
-    if (tally.gain >= WRAPPER_SHARE * this.pageGain! && tally.gain >= MIN_WRAPPER_GAIN) {
+    if (this.pageGain !== null && isWrapper(tally.gain, this.pageGain)) {
       this.boilerplate.spare(el);
       outer.gain += tally.gain;
       outer.cost += tally.cost;
     } else {
       this.candidates.length = before; // nothing inside dropped chrome can be the main text
+      this.namedGain += tally.gain;
+      this.widestNamed = Math.max(this.widestNamed, tally.gain);
     }
   }
 
@@ -114,10 +119,8 @@ class Scorer {
     if (kind === K.SECTIONING) this.sectionDepth--;
     weigh(own, kind, tally);
     const score = tally.gain - tally.cost;
-    if (this.pageGain !== null) {
-      this.tallies.set(el, tally);
-      if (score > 0) this.candidates.push({ el, score, gain: tally.gain });
-    }
+    this.tallies.set(el, tally);
+    if (score > 0) this.candidates.push({ el, score, gain: tally.gain });
     outer.gain += tally.gain;
     outer.cost += tally.cost;
   }
@@ -150,15 +153,25 @@ export interface MainContent {
   core: ParentNode;
 }
 
+/** A named element holding this much of the page's prose wraps the content. */
+function isWrapper(gain: number, pageGain: number): boolean {
+  return gain >= WRAPPER_SHARE * pageGain && gain >= MIN_WRAPPER_GAIN;
+}
+
 /**
- * The main text, or null when the page has no prose outside its chrome. Two passes: the first weighs
- * the page with named chrome counted in, the second without it, except for named elements that hold
- * WRAPPER_SHARE of the first pass's prose (they wrap the content).
+ * The main text, or null when the page has no prose outside its chrome. The page is weighed without
+ * its named chrome; when a named element turns out to hold WRAPPER_SHARE of all the prose (it wraps
+ * the content), it is weighed again with that element spared. Most pages need the one pass.
  */
 export function findMainContent(root: ParentNode, boilerplate: Boilerplate): MainContent | null {
-  const pageGain = score(root, new Scorer(boilerplate, null)).gain;
-  const scorer = new Scorer(boilerplate, pageGain);
-  scorer.tallies.set(root, score(root, scorer));
+  let scorer = new Scorer(boilerplate, null);
+  let total = score(root, scorer);
+  const pageGain = total.gain + scorer.namedGain;
+  if (isWrapper(scorer.widestNamed, pageGain)) {
+    scorer = new Scorer(boilerplate, pageGain);
+    total = score(root, scorer);
+  }
+  scorer.tallies.set(root, total);
   // Candidates come in post-order (descendants first): `>` keeps the deeper of two equal scores.
   let main: Candidate | undefined;
   for (const c of scorer.candidates) if (main === undefined || c.score > main.score) main = c;
