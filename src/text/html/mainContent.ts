@@ -16,9 +16,10 @@ import * as K from './tags';
  * tie the deeper one). Its `core` is the smallest element scoring at least CORE_SHARE of the best:
  * the article body without the lead, byline, share rows and disclaimers that sit beside it in `main`
  * (the walker keeps only prose from there, ./periphery.ts).
- * Measured on the dev half of the extraction eval set (bench/extract.ts), against the values chosen:
- * CORE_SHARE 0.9 / 0.7 / 0.3 gave F 0.902 / 0.900 / 0.906 (0.5: 0.911); PROSE_CHARS around the core
- * 25 / 60 gave 0.909 / 0.913 at lower recall; a link cost of 0.5 / 1.5 moved F by under 0.002.
+ * Measured on the dev half of the extraction eval set (bench/extract.ts), final code: CORE_SHARE
+ * 0.3 / 0.5 / 0.7 / 0.9 / 1 (no core) gave F 0.920 / 0.919 / 0.918 / 0.915 / 0.909; 0.5 keeps more of
+ * a docs page's sections in the core. Readability's approach (sibling merging around the best
+ * paragraph container) is what `widen` below does in one step.
  * Recursive, linear in the nodes (the tree's depth is bounded first by ./depthLimit.ts).
  */
 
