@@ -94,6 +94,12 @@ describe('main-text extraction', () => {
     expect(text(html, { bylines: true, captions: true })).toContain('Blakeney');
   });
 
+  it('drops a heading left at the end with nothing under it (a box title whose links went)', () => {
+    const box = '<h3>Coast News Extra</h3><ul><li><a href="/tides">Tide tables for May</a></li><li><a href="/ferries">Ferry times</a></li></ul>';
+    const blocks = htmlToStructuredText(page(`<article>${ARTICLE}${box}</article>`)).blocks;
+    expect(blocks[blocks.length - 1]).toEqual({ kind: 'paragraph', text: P3 });
+  });
+
   it('a named wrapper that holds the whole article is a wrapper, not chrome', () => {
     const out = text(page(`<div id="Ads_TakeOver"><div class="widget Blog">${ARTICLE}</div></div>`));
     for (const p of [P1, P2, P3]) expect(out).toContain(p);
