@@ -86,6 +86,10 @@ describe('htmlToStructuredText', () => {
       expect(texts('<p>line one<br>line two<br/>  line three</p>')).toEqual(['line one\nline two\nline three']);
     });
 
+    it('ruby annotations (furigana) are a reading aid, not part of the sentence', () => {
+      expect(texts('<p><ruby>子<rp>(</rp><rt>こ</rt><rp>)</rp></ruby>どもを<ruby>守<rt>まも</rt></ruby>る</p>')).toEqual(['子どもを守る']);
+    });
+
     it('decodes entities', () => {
       expect(texts('<p>a &amp; b &lt;c&gt; &#8212; d&nbsp;e &eacute;</p>')).toEqual(['a & b <c> — d e é']);
     });

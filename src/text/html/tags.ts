@@ -37,6 +37,9 @@ define(
   'script style noscript template title svg math nav aside footer input button select option optgroup ' +
     'textarea datalist iframe frame frameset object embed canvas audio video map dialog search',
 );
+// Ruby annotations (furigana over kanji, pinyin over hanzi) are a reading aid printed above the
+// text, not part of the sentence: 子<rt>こ</rt>ども reads 子ども.
+define(SKIP, 'rt rp rtc');
 define(
   BLOCK,
   'html body div p address center details summary fieldset legend figure figcaption hgroup dl dt dd li ' +
@@ -54,7 +57,7 @@ define(BR, 'br');
 define(ANCHOR, 'a');
 define(
   INLINE,
-  'abbr acronym b bdi bdo big cite data del dfn em font i ins kbd label mark nobr q rb rp rt rtc ruby s samp ' +
+  'abbr acronym b bdi bdo big cite data del dfn em font i ins kbd label mark nobr q rb ruby s samp ' +
     'small span strike strong sub sup time tt u var output meter progress head',
 );
 define(HEADER, 'header');
