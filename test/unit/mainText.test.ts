@@ -67,6 +67,15 @@ describe('main-text extraction', () => {
     for (const junk of ['Related Stories', 'Puffins', 'Warm weather', 'Otters']) expect(out).not.toContain(junk);
   });
 
+  it('drops teaser cards whose link wraps the heading, with no heading naming the box', () => {
+    const cards =
+      '<div class="card"><a href="/puffins"><h3>Puffins nest early</h3></a><p>Warm weather brought the birds back to the cliffs two weeks before their usual date.</p></div>' +
+      '<div class="card"><a href="/otters"><h3>Otters spotted in the estuary</h3></a><p>A family of otters has been filmed near the old mill for the first time in decades.</p></div>';
+    const out = text(page(`<article>${ARTICLE}${cards}</article>`));
+    expect(out).toContain(P3);
+    for (const junk of ['Puffins', 'Warm weather', 'Otters', 'A family']) expect(out).not.toContain(junk);
+  });
+
   it('drops a footer with a compound class name (footer-wrap) inside the content area', () => {
     const footer = '<div class="footer-wrap"><p>Coast News is published by the Coastal Media Group, registered in the county of Norfolk under number 123456.</p></div>';
     const out = text(page(`<div id="main">${ARTICLE}${footer}</div>`));

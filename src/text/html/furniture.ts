@@ -10,8 +10,8 @@ import type { Piece } from './linkDensity';
  *   parent holds nothing but the heading), whichever comes first: a table of contents ends with its
  *   box, not at the article's next heading.
  * - A short paragraph that is only such a phrase (`<p><b>Share this:</b></p>`) goes alone.
- * - Teasers: a heading that is one link to another page, once the article's own prose has come, opens
- *   a run of teasers up to the next heading that is not one.
+ * - Teasers: a heading that is one link to another page (a link in it, or one around it), once the
+ *   article's own prose has come, opens a run of teasers up to the next heading that is not one.
  */
 
 /** A paragraph longer than this is prose, not a label. */
@@ -75,18 +75,26 @@ export class FurnitureSections {
   }
 }
 
-/** True when the element holds a link to another page (not a `#fragment` of this one). */
+/**
+ * True when the heading links to another page (not a `#fragment` of this one): through a link inside
+ * it, or through one around it (card layouts wrap the whole teaser, heading included, in one <a>).
+ */
 function linksElsewhere(el: Element): boolean {
+  for (let p = el.parent; p !== null && p.type === 'tag'; p = p.parent) if (p.name === 'a') return isElsewhere(p);
   const stack: ChildNode[] = [...el.children];
   while (stack.length > 0) {
     const n = stack.pop()!;
     if (n.type !== 'tag') continue;
-    const href = n.name === 'a' ? n.attribs.href : undefined;
-    // rel=bookmark is the permalink of the post itself (WordPress titles), not a link elsewhere.
-    if (href !== undefined && href.length > 0 && !href.startsWith('#') && n.attribs.rel !== 'bookmark') return true;
+    if (n.name === 'a' && isElsewhere(n)) return true;
     for (const c of n.children) stack.push(c);
   }
   return false;
+}
+
+function isElsewhere(a: Element): boolean {
+  const href = a.attribs.href;
+  // rel=bookmark is the permalink of the post itself (WordPress titles), not a link elsewhere.
+  return href !== undefined && href.length > 0 && !href.startsWith('#') && a.attribs.rel !== 'bookmark';
 }
 
 /** True when another teaser heading comes after `i` before any other heading: a run, not one linked title. */
