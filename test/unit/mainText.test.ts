@@ -76,6 +76,33 @@ describe('main-text extraction', () => {
     for (const junk of ['Puffins', 'Warm weather', 'Otters', 'A family']) expect(out).not.toContain(junk);
   });
 
+  it('drops the lines that speak to the reader about the site, one of each family, and keeps the article', () => {
+    const lines = [
+      'Subscribe to our newsletter for the week in nature.',
+      '¿Ya sabías que tenemos canal de Telegram? Únete desde tu celular.',
+      'Support independent journalism: donate today.',
+      'We want to hear what you think about this article. Submit a letter to the editor.',
+      'Comments are closed.',
+      'Anzeige',
+      'This post contains affiliate links: we may earn a commission when you buy through them.',
+      '© 2024 Coast News. All rights reserved.',
+      'We use cookies to improve your experience.',
+      'Photo: Coastal Wildlife Office',
+      'Fig. 2: Seal counts since 1990.',
+    ];
+    const out = text(page(`<article>${ARTICLE}${lines.map((l) => `<p>${l}</p>`).join('')}</article>`));
+    for (const p of [P1, P2, P3]) expect(out).toContain(p);
+    for (const l of lines) expect(out).not.toContain(l);
+  });
+
+  it('keeps a slide whose picture credit shares its paragraph, and long prose that mentions a newsletter', () => {
+    const slide = 'Seals rest on the outer sandbank at low tide, safe from the boats.<br>Photo: Coastal Wildlife Office';
+    const long = `${P1} The office also publishes a newsletter with the counts, sent to every school on the coast.`;
+    const out = text(page(`<article>${ARTICLE}<p>${slide}</p><p>${long}</p></article>`));
+    expect(out).toContain('Photo: Coastal Wildlife Office');
+    expect(out).toContain('sent to every school on the coast');
+  });
+
   it('drops a footer with a compound class name (footer-wrap) inside the content area', () => {
     const footer = '<div class="footer-wrap"><p>Coast News is published by the Coastal Media Group, registered in the county of Norfolk under number 123456.</p></div>';
     const out = text(page(`<div id="main">${ARTICLE}${footer}</div>`));

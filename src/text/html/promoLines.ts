@@ -2,39 +2,63 @@ import type { Piece } from './linkDensity';
 
 /**
  * Short paragraphs that speak to the reader about the site rather than the subject: calls to
- * subscribe, follow, download the app, donate; rights and disclaimer lines; cookie notices. Pages put
- * them inside the article's own container, where no class name gives them away. Only paragraphs up to
- * PROMO_CHARS are judged, so an article that discusses newsletters or copyright keeps its prose. The
- * phrases cover the languages crawls are mostly in; every pattern is a plain alternation (no nested
- * quantifiers), linear on any input.
+ * subscribe, follow, join a channel, download the app, donate, write in or comment; advertising and
+ * affiliate disclosures; rights and disclaimer lines; cookie notices; picture credits and figure
+ * labels. Pages put them inside the article's own container, where no class name gives them away.
+ * Only paragraphs up to PROMO_CHARS are judged, so an article that discusses newsletters or
+ * copyright keeps its prose. The phrases cover the languages crawls are mostly in; every pattern is
+ * a plain alternation (no nested quantifiers), linear on any input.
  */
 
 const PROMO_CHARS = 250;
 
-const PROMO = new RegExp(
-  [
-    // subscribe, sign up, newsletters
-    '\\bsubscri(?:be|ption)\\b', '\\bsign up\\b', 'newsletter', '\\babonn(?:ier|ez|ement)', '\\bsuscr[ií]b',
-    // follow us, apps, social
-    '\\bfollow (?:us|the\\b|@)', '\\bfolg(?:en sie|e) uns', '\\bsuivez[- ]nous', '\\bs[ií]guenos', '\\b[uú]nete\\b',
-    '\\bdownload (?:the|our)\\b', '\\b(?:unsere|die) app\\b', '\\bjoin (?:us|our)\\b',
-    // support, donate
-    '\\bdonat(?:e|ion)', '\\bsupport (?:us|our|independent)', '\\bspende', '\\bunterst[üu]tze (?:uns|unsere)', '\\bap[óo]yanos',
-    // rights, disclaimers, sources of pictures
-    'all rights reserved', 'alle rechte vorbehalten', 'tous droits r[ée]serv[ée]s', 'todos los derechos reservados',
-    'wszelkie prawa zastrze', '^©', '^copyright\\b', 'does not (?:offer|provide|constitute) (?:medical|legal|financial)',
-    'meinung des autors', 'nicht notwendigerweise die (?:der|des)',
-    // cookie notices (not every mention of cookies: docs explain http.cookies)
+/** Word edges that hold for accented letters too (`\b` only knows ASCII: no edge before `Ú` in "Únete"). */
+const START = '(?<![\\p{L}\\p{N}])';
+const END = '(?![\\p{L}\\p{N}])';
+
+const FAMILIES: Record<string, readonly string[]> = {
+  subscribe: ['\\bsubscri(?:be|ption)\\b', '\\bsign up\\b', 'newsletter', '\\babonn(?:ier|ez|ement)', '\\bsuscr[ií]b', 'zapraszamy (?:też )?do (?:subskrypcji|prenumeraty)', 'straight to your (?:phone|inbox)'],
+  follow: [
+    '\\bfollow (?:us|the\\b|@)', '\\bfolg(?:en sie|e) uns', '\\bsuivez[- ]nous', `${START}s[ií]guenos`, `${START}[uú]nete${END}`, '\\bjoin (?:us|our)\\b',
+    '\\bdownload (?:the|our)\\b', '\\b(?:unsere|die) app\\b', 'canal de (?:telegram|whatsapp)', '(?:telegram|whatsapp)[- ]?(?:kanal|channel)',
+  ],
+  support: ['\\bdonat(?:e|ion)', '\\bsupport (?:us|our|independent)', '\\bspende', '\\bunterst[üu]tze (?:uns|unsere)', `${START}ap[óo]yanos`, `${START}wesprzyj`],
+  // Calls to write in or comment, and notices that commenting is closed or needs an account.
+  feedback: [
+    'letters? to the editor', 'we want to hear', 'we(?:\'d| would) love to hear', 'let us know (?:what|in the comments)', 'bei fragen (?:und|oder) anregungen',
+    'teilen sie uns (?:ihre|mit)', 'para comentar', 'must be logged in', 'müssen (?:sie )?sich (?:einloggen|anmelden)', 'comments are closed',
+    'kommentare sind (?:derzeit )?geschlossen', 'rss 2\\.0',
+  ],
+  // Advertising and affiliate disclosures: a label line ("Anzeige") or the sentence explaining the links.
+  disclosure: [
+    'affiliate[- ]?(?:links?|partner)', '^\\*?(?:werbung|anzeige|advertisement|publicit[ée]|publicidad|gesponsert)[.:*]?$', 'enthält (?:unbezahlte |bezahlte )?werbung',
+    'advertiser disclosure', 'we (?:may )?(?:receive|earn) (?:a )?(?:small )?(?:compensation|commission)',
+    '(?:erhalten wir|erhält \\S+) (?:ggf\\. |gegebenenfalls |eventuell |möglicherweise )?eine provision', 'as an amazon associate',
+  ],
+  rights: [
+    'all rights reserved', 'alle rechte vorbehalten', 'tous droits r[ée]serv[ée]s', 'todos los derechos reservados', 'wszelkie prawa zastrze', '^©',
+    '^copyright\\b', 'does not (?:offer|provide|constitute) (?:medical|legal|financial)', 'meinung des autors', 'nicht notwendigerweise die (?:der|des)',
+  ],
+  // Cookie notices (not every mention of cookies: docs explain http.cookies).
+  cookies: [
     '\\b(?:we|site|website|seite|webseite|website) (?:use|uses|verwendet|verwenden|nutzt|nutzen) (?:\\S+ ){0,3}cookies',
-    'cookie[- ]?(?:policy|settings|richtlinie|einstellungen|hinweis)', 'korzystamy z (?:plików )?cookies',
-    'utilise des cookies', 'utiliza cookies',
-  ].join('|'),
-  'i',
-);
+    'cookie[- ]?(?:policy|settings|richtlinie|einstellungen|hinweis)', 'korzystamy z (?:plików )?cookies', 'utilise des cookies', 'utiliza cookies',
+  ],
+  // The label of a figure's caption: "Abbildung 4:", "Fig. 2:".
+  figures: ['^(?:abbildung|abb\\.|figure|fig\\.|grafik|grafique|gr[áa]fico)\\s*\\d*\\s*:'],
+};
+
+const PROMO = new RegExp(Object.values(FAMILIES).flat().join('|'), 'iu');
+
+/**
+ * A picture's credit ("Foto: dpa", "Image credit: …", "| © Getty Images"), on a line of its own: in a
+ * paragraph whose <br> lines carry more (a slide's text above its credit) the text stays.
+ */
+const CREDIT = new RegExp(`${START}(?:foto|photo|bild|image|picture|imagen|immagine)s?\\s*(?:[:©]|credits?${END})|©|getty images`, 'iu');
 
 /** True when a short paragraph is such a line. */
 export function isPromoLine(text: string): boolean {
-  return text.length <= PROMO_CHARS && PROMO.test(text);
+  return text.length <= PROMO_CHARS && (PROMO.test(text) || (CREDIT.test(text) && !text.includes('\n')));
 }
 
 /** The pieces without promotional paragraphs. */
