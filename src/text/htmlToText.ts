@@ -1,3 +1,4 @@
+import type { ParentNode } from 'domhandler';
 import type { Block, StructuredText } from './blocks';
 import { DEFAULT_NAVIGATION_HEADINGS, navigationSet, type NavigationHeadings } from './filters';
 import { Boilerplate, DEFAULT_BOILERPLATE_TOKENS, type KeepOptions } from './html/boilerplate';
@@ -8,6 +9,7 @@ import { findMainContent } from './html/mainContent';
 import { parseHtml } from './html/parse';
 import { keepProseInPeriphery } from './html/periphery';
 import { dropPromoLines } from './html/promoLines';
+import { thickenThinText } from './html/thinText';
 import { MainTextWalker } from './html/mainTextWalker';
 import { Walker } from './html/walker';
 import { familiesKeeping, NAVIGATION_FAMILY_NAMES } from './navigationFamilies';
@@ -48,6 +50,9 @@ export { DEFAULT_BOILERPLATE_TOKENS, DEFAULT_MAX_LINK_DENSITY };
  *    `maxLinkDensity`, judged on visible text) go. Headings left at the end with nothing under them
  *    go too: the titles of boxes whose links went ("Weitere Themen", "Empfohlene Beiträge").
  * With no prose outside chrome (or `mainContent: false`) the whole page minus its chrome is walked.
+ * 5. A main text under 150 characters gets a second look (thinText.ts): <noscript>, landmarks a theme
+ *    left unclosed around the article, captions and comments are let in; then the JSON-LD
+ *    articleBody; then the whole page minus chrome.
  * The document title is the first <title> (collapsed), or null.
  */
 
@@ -67,14 +72,22 @@ export interface HtmlToTextOptions extends KeepOptions {
 export function htmlToStructuredText(html: string, options: HtmlToTextOptions = {}): StructuredText {
   const doc = parseHtml(html);
   limitDepth(doc);
-  const boilerplate = new Boilerplate(options.boilerplateTokens ?? DEFAULT_BOILERPLATE_TOKENS, options);
-  const main = options.mainContent === false ? null : findMainContent(doc, boilerplate);
+  const title = documentTitle(doc);
+  if (options.mainContent === false) return { title, blocks: convert(doc, options, 'page', false) };
+  const relaxed = { ...options, captions: true, comments: true };
+  const blocks = thickenThinText(convert(doc, options, 'main', false), doc, (root, scope, second) => convert(root, second ? relaxed : options, scope, second));
+  return { title, blocks: dropTrailingHeadings(blocks) };
+}
+
+/** Steps 2-4 above on `root`: its main text, or (`page`, or no prose outside chrome) all of it minus chrome. */
+function convert(root: ParentNode, options: HtmlToTextOptions, scope: 'main' | 'page', landmarkWrappers: boolean): Block[] {
+  const boilerplate = new Boilerplate(options.boilerplateTokens ?? DEFAULT_BOILERPLATE_TOKENS, options, { landmarkWrappers });
+  const main = scope === 'main' ? findMainContent(root, boilerplate) : null;
   const navigation = options.navigation ?? navigationSet(DEFAULT_NAVIGATION_HEADINGS, familiesKeeping(NAVIGATION_FAMILY_NAMES, options));
-  const walked = main === null ? new Walker(boilerplate).run(doc) : new MainTextWalker(boilerplate, navigation, main.core).run(main.main);
+  const walked = main === null ? new Walker(boilerplate).run(root) : new MainTextWalker(boilerplate, navigation, main.core).run(main.main);
   let pieces = dropPromoLines(keepProseInPeriphery(walked));
   if (!options.captions) pieces = pieces.filter((p) => p.caption !== true);
-  const blocks = dropLinkDense(pieces, options.maxLinkDensity ?? DEFAULT_MAX_LINK_DENSITY);
-  return { title: documentTitle(doc), blocks: main === null ? blocks : dropTrailingHeadings(blocks) };
+  return dropLinkDense(pieces, options.maxLinkDensity ?? DEFAULT_MAX_LINK_DENSITY);
 }
 
 /**

@@ -1,12 +1,12 @@
 import type { ChildNode, Element } from 'domhandler';
 import { BYLINE_TOKENS, CAPTION_TOKENS, COMMENT_TOKENS, DEFAULT_BOILERPLATE_TOKENS, HIDDEN_NAMES, nameWords, namesPart, POPUP_WORDS } from './classTokens';
-import { ANCHOR, BR, CODE, HEADING, INLINE, tagKind } from './tags';
+import { ANCHOR, BR, CODE, HEADING, INLINE, LANDMARK, tagKind } from './tags';
 
 /**
  * Page chrome and hidden content, dropped with everything inside: hidden elements (by attribute,
- * inline style, or a hiding class such as `sr-only` or a pop-up card's `tooltip`), ARIA landmark roles
- * of chrome, containers whose class or id names chrome (./classTokens.ts), and permalink anchors.
- * Reader comments, bylines and captions are dropped unless kept by the options.
+ * inline style, or a hiding class such as `sr-only` or a pop-up card's `tooltip`), nav/aside/footer
+ * and ARIA landmark roles of chrome, containers whose class or id names chrome (./classTokens.ts),
+ * and permalink anchors. Reader comments, bylines and captions are dropped unless kept by the options.
  */
 
 export { DEFAULT_BOILERPLATE_TOKENS };
@@ -19,6 +19,16 @@ export interface KeepOptions {
   bylines?: boolean;
   /** Image captions and photo credits (default false). */
   captions?: boolean;
+}
+
+/**
+ * Themes that leave a <nav>, <aside> or <header role="banner"> unclosed put the whole page, the
+ * article's <main> or <article> included, inside it. With `landmarkWrappers` (the second look at a
+ * page whose main text came out thin, ../htmlToText.ts) such an element is named chrome, kept when
+ * it holds most of the page's prose, instead of dropped.
+ */
+export interface ChromeOptions {
+  landmarkWrappers?: boolean;
 }
 
 const DROP_ROLES = new Set([
@@ -90,8 +100,12 @@ export class Boilerplate {
   /** Verdicts by class and id: pages repeat the same few values on thousands of elements. */
   private readonly containerVerdicts = new Map<string, number>();
   private readonly inlineVerdicts = new Map<string, number>();
+  private readonly landmarkWrappers: boolean;
+  /** Whether an element wraps a <main> or <article>, for `landmarkWrappers`: each element is looked at once. */
+  private readonly wrapsContent = new Map<Element, boolean>();
 
-  constructor(tokens: readonly string[], keep: KeepOptions = {}) {
+  constructor(tokens: readonly string[], keep: KeepOptions = {}, chrome: ChromeOptions = {}) {
+    this.landmarkWrappers = chrome.landmarkWrappers === true;
     const all = [...tokens];
     if (!keep.bylines) all.push(...BYLINE_TOKENS);
     if (!keep.captions) all.push(...CAPTION_TOKENS);
@@ -122,7 +136,7 @@ export class Boilerplate {
     const style = a.style;
     if (style !== undefined && HIDDEN_STYLE.test(style)) return CHROME;
     const role = a.role;
-    if (role !== undefined && DROP_ROLES.has(role.toLowerCase())) return CHROME;
+    if (kind === LANDMARK || (role !== undefined && DROP_ROLES.has(role.toLowerCase()))) return this.landmarkWrappers && this.wraps(el) ? NAMED : CHROME;
     if (NO_TOKEN_CHECK.has(el.name)) return CONTENT;
     // Names of chrome are names of containers (an inline `<span class="share">` is prose); hiding names apply to all.
     const container = !(kind === INLINE || kind === ANCHOR || kind === CODE || kind === BR || kind === HEADING);
@@ -133,6 +147,16 @@ export class Boilerplate {
     const v = this.cached(cls, id, container);
     // `<section id="cookie-management"><h2>Cookie management</h2>`: an id that restates the heading is its anchor, not a name.
     if (v !== CONTENT && id.length > 0 && restatesHeading(el, id)) return this.cached(cls, '', container);
+    return v;
+  }
+
+  private wraps(el: Element): boolean {
+    let v = this.wrapsContent.get(el);
+    if (v === undefined) {
+      v = el.name === 'main' || el.name === 'article' || el.attribs.role === 'main';
+      for (const c of el.children) if (!v && c.type === 'tag') v = this.wraps(c);
+      this.wrapsContent.set(el, v);
+    }
     return v;
   }
 

@@ -27,6 +27,12 @@ export const VOID = 15;
  * it sits inside the main text (comment and sign-up forms).
  */
 export const FORM = 16;
+/**
+ * nav, aside, footer: page chrome by their tag, dropped with their content; only on a page whose
+ * main text came out thin is one that wraps the page's content (a theme left it unclosed) weighed
+ * like named chrome (./boilerplate.ts).
+ */
+export const LANDMARK = 17;
 
 const KINDS = new Map<string, number>();
 function define(kind: number, names: string): void {
@@ -34,7 +40,7 @@ function define(kind: number, names: string): void {
 }
 define(
   SKIP,
-  'script style noscript template title svg math nav aside footer input button select option optgroup ' +
+  'script style noscript template title svg math input button select option optgroup ' +
     'textarea datalist iframe frame frameset object embed canvas audio video map dialog search',
 );
 // Ruby annotations (furigana over kanji, pinyin over hanzi) are a reading aid printed above the
@@ -61,6 +67,7 @@ define(
     'small span strike strong sub sup time tt u var output meter progress head',
 );
 define(HEADER, 'header');
+define(LANDMARK, 'nav aside footer');
 define(FORM, 'form');
 define(VOID, 'img wbr meta link base area col colgroup source track param picture');
 

@@ -95,6 +95,10 @@ export class Walker implements SubtreeWalker {
         this.block(el);
         this.sectionDepth--;
         return;
+      case K.LANDMARK:
+        // Reached only when it wraps the page's content (./boilerplate.ts).
+        this.block(el);
+        return;
       case K.FORM:
         if (this.keepsForm(el)) this.block(el);
         return;
