@@ -2,29 +2,8 @@
  * Main-text extraction (src/text/htmlToText.ts, src/text/html/mainContent.ts): one hand-written page
  * per failure class seen on real news and blog pages, each a small site frame around an article.
  */
-import { htmlToStructuredText, type HtmlToTextOptions } from '../../src/text/htmlToText';
-
-const P1 =
-  'The harbour seals returned to the northern sandbanks this spring in larger numbers than at any time since counts began, ' +
-  'according to the survey published by the regional wildlife office on Monday.';
-const P2 =
-  'Researchers counted more than four thousand animals from the air, and they credit the quieter shipping lanes and a ban on ' +
-  'recreational boats near the pupping grounds for the recovery of the colony.';
-const P3 =
-  'The office will repeat the survey in August, when the seals moult and spend most of the day hauled out on the sand, which ' +
-  'makes them easier to count than at any other time of the year.';
-
-const ARTICLE = `<h1>Seals return to the sandbanks</h1><p>${P1}</p><p>${P2}</p><p>${P3}</p>`;
-
-/** A site frame (menu, sidebar, footer) around `main`. */
-const page = (main: string, frame = true): string =>
-  '<html><head><title>Coast News</title></head><body>' +
-  (frame ? '<div id="top"><ul class="menu"><li><a href="/">Home</a></li><li><a href="/news">News</a></li><li><a href="/sport">Sport</a></li></ul></div>' : '') +
-  main +
-  (frame ? '<div class="sidebar"><h3>Weather</h3><p>Sunny spells, a light breeze from the west and 18 degrees at noon.</p></div>' : '') +
-  '</body></html>';
-
-const text = (html: string, options?: HtmlToTextOptions): string => htmlToStructuredText(html, options).blocks.map((b) => b.text).join('\n');
+import { htmlToStructuredText } from '../../src/text/htmlToText';
+import { ARTICLE, P1, P2, P3, page, TEASERS, text } from '../helpers/articlePages';
 
 describe('main-text extraction', () => {
   it('keeps the article and drops the site frame around it', () => {
@@ -58,19 +37,14 @@ describe('main-text extraction', () => {
   });
 
   it('drops a related-stories list inside the article, teasers with summaries included', () => {
-    const related =
-      '<h2>Related Stories</h2>' +
-      '<div><h3><a href="/puffins">Puffins nest early</a></h3><p>Warm weather brought the birds back to the cliffs two weeks before their usual date this year.</p></div>' +
-      '<div><h3><a href="/otters">Otters spotted in the estuary</a></h3><p>A family of otters has been filmed near the old mill for the first time in decades.</p></div>';
+    const related = '<h2>Related Stories</h2>' + TEASERS.map(([href, title, summary]) => `<div><h3><a href="${href}">${title}</a></h3><p>${summary}</p></div>`).join('');
     const out = text(page(`<article>${ARTICLE}${related}</article>`));
     expect(out).toContain(P3);
     for (const junk of ['Related Stories', 'Puffins', 'Warm weather', 'Otters']) expect(out).not.toContain(junk);
   });
 
   it('drops teaser cards whose link wraps the heading, with no heading naming the box', () => {
-    const cards =
-      '<div class="card"><a href="/puffins"><h3>Puffins nest early</h3></a><p>Warm weather brought the birds back to the cliffs two weeks before their usual date.</p></div>' +
-      '<div class="card"><a href="/otters"><h3>Otters spotted in the estuary</h3></a><p>A family of otters has been filmed near the old mill for the first time in decades.</p></div>';
+    const cards = TEASERS.map(([href, title, summary]) => `<div class="card"><a href="${href}"><h3>${title}</h3></a><p>${summary}</p></div>`).join('');
     const out = text(page(`<article>${ARTICLE}${cards}</article>`));
     expect(out).toContain(P3);
     for (const junk of ['Puffins', 'Warm weather', 'Otters', 'A family']) expect(out).not.toContain(junk);

@@ -3,17 +3,11 @@
  * hand-written page per place the text hides, and the pages where nothing may come back.
  */
 import { htmlToStructuredText } from '../../src/text/htmlToText';
+import { P1, P2, page as framed, text } from '../helpers/articlePages';
 
-const P1 =
-  'The harbour seals returned to the northern sandbanks this spring in larger numbers than at any time since counts began, ' +
-  'according to the survey published by the regional wildlife office on Monday.';
-const P2 =
-  'Researchers counted more than four thousand animals from the air, and they credit the quieter shipping lanes and a ban on ' +
-  'recreational boats near the pupping grounds for the recovery of the colony.';
-
-const MENU = '<nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li><li><a href="/sport">Sport</a></li></ul></nav>';
-const page = (body: string, head = ''): string => `<html><head><title>Coast News</title>${head}</head><body>${MENU}${body}</body></html>`;
-const text = (html: string): string => htmlToStructuredText(html).blocks.map((b) => b.text).join('\n');
+/** A page with a menu (the frame's sidebar is prose, which the second look must not be tested with). */
+const MENU = '<nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li></ul></nav>';
+const page = (body: string, head = ''): string => framed(MENU + body, false, head);
 
 describe('a thin main text gets a second look', () => {
   it('reads the article from <noscript> when the page renders it by script', () => {
