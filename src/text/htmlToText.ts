@@ -9,7 +9,7 @@ import { findMainContent } from './html/mainContent';
 import { parseHtml } from './html/parse';
 import { keepProseInPeriphery } from './html/periphery';
 import { dropPromoLines } from './html/promoLines';
-import { thickenThinText } from './html/thinText';
+import { type Look, thickenThinText } from './html/thinText';
 import { MainTextWalker } from './html/mainTextWalker';
 import { Walker } from './html/walker';
 import { familiesKeeping, NAVIGATION_FAMILY_NAMES } from './navigationFamilies';
@@ -51,8 +51,8 @@ export { DEFAULT_BOILERPLATE_TOKENS, DEFAULT_MAX_LINK_DENSITY };
  *    go too: the titles of boxes whose links went ("Weitere Themen", "Empfohlene Beiträge").
  * With no prose outside chrome (or `mainContent: false`) the whole page minus its chrome is walked.
  * 5. A main text under 150 characters gets a second look (thinText.ts): <noscript>, landmarks a theme
- *    left unclosed around the article, captions and comments are let in; then the JSON-LD
- *    articleBody; then the whole page minus chrome.
+ *    left unclosed around the article and captions are let in; then the JSON-LD articleBody; then
+ *    the whole page minus chrome; comments only when nothing else came out (forum threads).
  * The document title is the first <title> (collapsed), or null.
  */
 
@@ -74,8 +74,8 @@ export function htmlToStructuredText(html: string, options: HtmlToTextOptions = 
   limitDepth(doc);
   const title = documentTitle(doc);
   if (options.mainContent === false) return { title, blocks: convert(doc, options, 'page', false) };
-  const relaxed = { ...options, captions: true, comments: true };
-  const blocks = thickenThinText(convert(doc, options, 'main', false), doc, (root, scope, second) => convert(root, second ? relaxed : options, scope, second));
+  const looks: Record<Look, HtmlToTextOptions> = { first: options, second: { ...options, captions: true }, last: { ...options, captions: true, comments: true } };
+  const blocks = thickenThinText(convert(doc, options, 'main', false), doc, (root, scope, look) => convert(root, looks[look], scope, look !== 'first'));
   return { title, blocks: dropTrailingHeadings(blocks) };
 }
 

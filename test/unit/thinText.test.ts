@@ -53,6 +53,13 @@ describe('a thin main text gets a second look', () => {
     expect(text(page(`<div class="thread"><h1>Seal counts?</h1>${posts}</div>`))).toContain(P2);
   });
 
+  it('a short post keeps its few lines, not the comment thread under it', () => {
+    const posts = [P1, P2].map((p) => `<div class="comment"><p>${p}</p></div>`).join('');
+    const out = text(page(`<div class="post"><h1>Sunset</h1><p>The seals at dusk, from the pier.</p><div class="comments">${posts}</div></div>`));
+    expect(out).toContain('The seals at dusk');
+    expect(out).not.toContain(P1);
+  });
+
   it('brings back nothing from a page of chrome, prose in its footer or sidebar included', () => {
     const html = page(
       '<aside><p>Coast News is the independent voice of the northern coast, read by fishermen and ferry crews since 1921.</p></aside>' +
