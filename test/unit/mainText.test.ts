@@ -54,6 +54,7 @@ describe('main-text extraction', () => {
     const lines = [
       'Subscribe to our newsletter for the week in nature.',
       '¿Ya sabías que tenemos canal de Telegram? Únete desde tu celular.',
+      'Allow notifications to get the day’s top stories from Coast News.',
       'Support independent journalism: donate today.',
       'We want to hear what you think about this article. Submit a letter to the editor.',
       'Comments are closed.',

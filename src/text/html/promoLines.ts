@@ -26,6 +26,8 @@ const FAMILIES: Record<string, readonly string[]> = {
   follow: [
     '\\bfollow (?:us|the\\b|@)', '\\bfolg(?:en sie|e) uns', '\\bsuivez[- ]nous', `${START}s[ií]guenos`, `${START}[uú]nete${END}`, '\\bjoin (?:us|our)\\b',
     '\\bdownload (?:the|our)\\b', '\\b(?:unsere|die) app\\b', 'canal de (?:telegram|whatsapp)', '(?:telegram|whatsapp)[- ]?(?:kanal|channel)',
+    // push-notification prompts
+    '(?:enable|allow|turn on) (?:push )?notifications', '(?:push-)?benachrichtigung(?:en)? aktivieren', 'activer les notifications', 'activar (?:las )?notificaciones',
   ],
   support: ['\\bdonat(?:e|ion)', '\\bsupport (?:us|our|independent)', '\\bspende', '\\bunterst[üu]tze (?:uns|unsere)', `${START}ap[óo]yanos`, `${START}wesprzyj`],
   // Calls to write in or comment, and notices that commenting is closed or needs an account.
