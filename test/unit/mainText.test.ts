@@ -78,6 +78,13 @@ describe('main-text extraction', () => {
     expect(out).toContain('sent to every school on the coast');
   });
 
+  it('drops a status banner (class alert-banner) above the article', () => {
+    const banner = '<div class="alert-banner"><h2>Office status</h2><p>The wildlife office is open, and all its visitor services now run online only.</p></div>';
+    const out = text(page(`<div id="main">${banner}${ARTICLE}</div>`));
+    expect(out).toContain(P1);
+    expect(out).not.toContain('visitor services');
+  });
+
   it('drops a footer with a compound class name (footer-wrap) inside the content area', () => {
     const footer = '<div class="footer-wrap"><p>Coast News is published by the Coastal Media Group, registered in the county of Norfolk under number 123456.</p></div>';
     const out = text(page(`<div id="main">${ARTICLE}${footer}</div>`));

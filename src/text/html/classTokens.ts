@@ -9,7 +9,7 @@
 export const DEFAULT_BOILERPLATE_TOKENS: readonly string[] = [
   // navigation and page frame
   'nav', 'navbar', 'navigation', 'menu', 'menubar', 'megamenu', 'submenu', 'topnav', 'subnav', 'breadcrumb',
-  'breadcrumbs', 'sidebar', 'sphinxsidebar', 'widgetarea', 'footer', 'masthead', 'topbar', 'header', 'siteheader',
+  'breadcrumbs', 'sidebar', 'sphinxsidebar', 'widgetarea', 'footer', 'masthead', 'topbar', 'header', 'siteheader', 'banner',
   'pagination', 'pager', 'skip', 'login', 'search', 'searchform',
   // consent, sharing, ads, sign-up
   'cookie', 'cookies', 'consent', 'gdpr', 'share', 'sharing', 'sharedaddy', 'shariff', 'social', 'addthis',
