@@ -62,6 +62,13 @@ describe('hostile HTML', () => {
     expect(htmlToStructuredText(html, { mainContent: false }).blocks.map((b) => b.text)).toEqual(['intro', 'deep text', 'outro']);
   });
 
+  it('100,000 divs nested inside <noscript> (parsed as markup, not raw text): no error, linear', () => {
+    const inNoscript = (n: number): string => `<noscript>${nested(n)}</noscript>`;
+    expect(() => htmlToStructuredText(inNoscript(N))).not.toThrow();
+    const [small, large] = [work(inNoscript(20_000)), work(inNoscript(40_000))];
+    expect(large).toBeLessThanOrEqual(small * 1.05);
+  });
+
   it('capNesting keeps shallow markup as it is and skips tags inside comments, quotes and scripts', () => {
     const shallow = '<div title="a > b"><!-- <div> --><script>if (a<b) "<div>"</script><p>x</p></div>';
     expect(capNesting(shallow, 2)).toBe(shallow);

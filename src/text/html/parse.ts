@@ -41,8 +41,12 @@ export function parseHtml(html: string): Document {
 const FLAT = new Set(
   'area base br col embed hr img input link meta source track wbr p li dt dd tr td th option optgroup rb rt rp thead tbody tfoot caption colgroup'.split(' '),
 );
-/** Elements whose content is raw text, skipped to their closing tag. */
-const RAW = new Set(['script', 'style', 'textarea', 'title', 'xmp', 'noscript', 'plaintext']);
+/**
+ * Elements whose content is raw text, skipped to their closing tag: exactly those htmlparser2 reads
+ * as raw text. Markup inside any other (<noscript>, <xmp>) becomes elements, so its depth counts:
+ * skipping a <noscript> let 100,000 divs nested in it through to the guarded second parse.
+ */
+const RAW = new Set(['script', 'style', 'textarea', 'title']);
 
 const isNameChar = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 58;
 
