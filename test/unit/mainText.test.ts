@@ -62,6 +62,7 @@ describe('main-text extraction', () => {
       'This post contains affiliate links: we may earn a commission when you buy through them.',
       '© 2024 Coast News. All rights reserved.',
       'We use cookies to improve your experience.',
+      'Source: Coastal Wildlife Office, 2 May 2024',
       'Photo: Coastal Wildlife Office',
       'Fig. 2: Seal counts since 1990.',
     ];

@@ -3,8 +3,8 @@ import type { Piece } from './linkDensity';
 /**
  * Short paragraphs that speak to the reader about the site rather than the subject: calls to
  * subscribe, follow, join a channel, download the app, donate, write in or comment; advertising and
- * affiliate disclosures; rights and disclaimer lines; cookie notices; picture credits and figure
- * labels. Pages put them inside the article's own container, where no class name gives them away.
+ * affiliate disclosures; rights and disclaimer lines; cookie notices; source lines, picture credits
+ * and figure labels. Pages put them inside the article's own container, where no class name gives them away.
  * Only paragraphs up to PROMO_CHARS are judged, so an article that discusses newsletters or
  * copyright keeps its prose. The phrases cover the languages crawls are mostly in; every pattern is
  * a plain alternation (no nested quantifiers), linear on any input.
@@ -53,6 +53,8 @@ const FAMILIES: Record<string, readonly string[]> = {
   ],
   // The label of a figure's caption: "Abbildung 4:", "Fig. 2:".
   figures: ['^(?:abbildung|abb\\.|figure|fig\\.|grafik|grafique|gr[áa]fico)\\s*\\d*\\s*:'],
+  // A source line under a wire story or picture: "Quelle: dpa", "Source: Reuters".
+  sources: ['^(?:quelle|quellen|source|sources|fuente|fuentes|fonte|fontes)\\s*:'],
 };
 
 /** Matched against the lower-cased text: case-insensitive matching costs more than lower-casing once. */
