@@ -49,10 +49,10 @@ export { DEFAULT_BOILERPLATE_TOKENS, DEFAULT_MAX_LINK_DENSITY };
  *    (short text after an image) and link-dense blocks (share of characters inside <a href> above
  *    `maxLinkDensity`, judged on visible text) go. Headings left at the end with nothing under them
  *    go too: the titles of boxes whose links went ("Weitere Themen", "Empfohlene Beiträge").
- * With no prose outside chrome (or `mainContent: false`) the whole page minus its chrome is walked.
  * 5. A main text under 150 characters gets a second look (thinText.ts): <noscript>, landmarks a theme
  *    left unclosed around the article and captions are let in; then the JSON-LD articleBody; then
  *    the whole page minus chrome; comments only when nothing else came out (forum threads).
+ * With no prose outside chrome (or `mainContent: false`) the whole page minus its chrome is walked.
  * The document title is the first <title> (collapsed), or null.
  */
 
@@ -74,8 +74,14 @@ export function htmlToStructuredText(html: string, options: HtmlToTextOptions = 
   limitDepth(doc);
   const title = documentTitle(doc);
   if (options.mainContent === false) return { title, blocks: convert(doc, options, 'page', false) };
-  const looks: Record<Look, HtmlToTextOptions> = { first: options, second: { ...options, captions: true }, last: { ...options, captions: true, comments: true } };
-  const blocks = thickenThinText(convert(doc, options, 'main', false), doc, (root, scope, look) => convert(root, looks[look], scope, look !== 'first'));
+  // What each look of thinText.ts lets in besides the options' choice.
+  const looks: Record<Look, HtmlToTextOptions> = {
+    first: options,
+    second: { ...options, captions: true },
+    last: { ...options, captions: true, comments: true },
+  };
+  const convertLook = (root: ParentNode, scope: 'main' | 'page', look: Look): Block[] => convert(root, looks[look], scope, look !== 'first');
+  const blocks = thickenThinText(convert(doc, options, 'main', false), doc, convertLook);
   return { title, blocks: dropTrailingHeadings(blocks) };
 }
 
