@@ -1,6 +1,6 @@
-import type { ChildNode, Element } from 'domhandler';
-import { BYLINE_TOKENS, CAPTION_TOKENS, COMMENT_TOKENS, DEFAULT_BOILERPLATE_TOKENS, HIDDEN_NAMES, nameWords, namesPart, POPUP_WORDS } from './classTokens';
-import { ANCHOR, BR, CODE, HEADING, INLINE, LANDMARK, tagKind } from './tags';
+import type { Element } from 'domhandler';
+import { BYLINE_TOKENS, CAPTION_TOKENS, COMMENT_TOKENS, DEFAULT_BOILERPLATE_TOKENS, HIDDEN_NAMES, nameWords, namesPart, POPUP_WORDS, restatesHeading } from './classTokens';
+import { ANCHOR, BR, CODE, HEADING, INLINE, LANDMARK } from './tags';
 
 /**
  * Page chrome and hidden content, dropped with everything inside: hidden elements (by attribute,
@@ -178,31 +178,4 @@ export class Boilerplate {
     if (namesPart(names, this.comments)) return CHROME;
     return namesPart(names, this.tokens) || namesPart(names, POPUP_SET) ? NAMED : CONTENT;
   }
-}
-
-const WORD = /[\p{L}\p{N}]+/gu;
-
-/** True when the element opens with a heading whose words include every word of `id` (a slug of it). */
-function restatesHeading(el: Element, id: string): boolean {
-  // The first child with text; empty anchors (`<span id="tut-searchpath"></span>`) come before headings.
-  let heading: Element | undefined;
-  for (const c of el.children) {
-    if (c.type !== 'tag' || textContent(c).trim().length === 0) continue;
-    heading = c;
-    break;
-  }
-  if (heading === undefined || tagKind(heading.name) !== HEADING) return false;
-  const words = new Set(textContent(heading).toLowerCase().match(WORD) ?? []);
-  return (id.toLowerCase().match(WORD) ?? []).every((w) => words.has(w) || /^\d+$/.test(w));
-}
-
-function textContent(el: Element): string {
-  let out = '';
-  const stack: ChildNode[] = [...el.children];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (n.type === 'text') out = `${n.data} ${out}`;
-    else if (n.type === 'tag') for (const c of n.children) stack.push(c);
-  }
-  return out;
 }

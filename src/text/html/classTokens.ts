@@ -1,3 +1,6 @@
+import type { ChildNode, Element } from 'domhandler';
+import { HEADING, tagKind } from './tags';
+
 /**
  * What an element's class and id say it is. Names are cut into words the way themes compose them
  * (`footer-wrap`, `comment_list`, `relatedPosts`, `wp-caption-text` -> footer|wrap, comment|list,
@@ -84,4 +87,34 @@ function isPart(words: readonly string[], vocabulary: ReadonlySet<string>): bool
     else if (hit === undefined && vocabulary.has(w) && (words.length === 1 || !WHOLE_NAME_ONLY.has(w))) hit = w;
   }
   return hit !== undefined && !(content && hit === 'sidebar');
+}
+
+const WORD = /[\p{L}\p{N}]+/gu;
+
+/**
+ * True when the element opens with a heading whose words include every word of `id` (a slug of it):
+ * `<section id="cookie-management"><h2>Cookie management</h2>` is an anchor, not a name.
+ */
+export function restatesHeading(el: Element, id: string): boolean {
+  // The first child with text; empty anchors (`<span id="tut-searchpath"></span>`) come before headings.
+  let heading: Element | undefined;
+  for (const c of el.children) {
+    if (c.type !== 'tag' || textContent(c).trim().length === 0) continue;
+    heading = c;
+    break;
+  }
+  if (heading === undefined || tagKind(heading.name) !== HEADING) return false;
+  const words = new Set(textContent(heading).toLowerCase().match(WORD) ?? []);
+  return (id.toLowerCase().match(WORD) ?? []).every((w) => words.has(w) || /^\d+$/.test(w));
+}
+
+function textContent(el: Element): string {
+  let out = '';
+  const stack: ChildNode[] = [...el.children];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.type === 'text') out = `${n.data} ${out}`;
+    else if (n.type === 'tag') for (const c of n.children) stack.push(c);
+  }
+  return out;
 }

@@ -88,16 +88,13 @@ export class Walker implements SubtreeWalker {
         this.anchor(el);
         return;
       case K.BLOCK:
+      case K.LANDMARK: // reached only when it wraps the page's content (./boilerplate.ts)
         this.block(el);
         return;
       case K.SECTIONING:
         this.sectionDepth++;
         this.block(el);
         this.sectionDepth--;
-        return;
-      case K.LANDMARK:
-        // Reached only when it wraps the page's content (./boilerplate.ts).
-        this.block(el);
         return;
       case K.FORM:
         if (this.keepsForm(el)) this.block(el);
