@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: every benchmark of the project in one run and ONE table, each row a ratio measured
- * side by side in this run (bench/segment.ts, llmSaturation.ts, llmEmbedded.ts, evalThroughput.ts, pipelineOverhead.ts,
+ * side by side in this run (bench/segment.ts, extract.ts, llmSaturation.ts, llmEmbedded.ts, evalThroughput.ts,
+ * pipelineOverhead.ts,
  * memoryBacklog.ts, scaleOut.ts; each is also runnable alone and documents its method). The table
  * (Markdown: benchmark, measured, baseline, ratio, target, met?) and the machine are printed and
  * written to bench/results/latest.md; each benchmark's own detail table goes to stderr as it finishes.
@@ -15,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { errorMessage } from '../src/core/errors';
 import { brokers, quickMode, repoRoot, runMain, type BenchRow } from './common';
+import { measureExtract } from './extract';
 import { measureEmbedded } from './llmEmbedded';
 import { measureEvalThroughput } from './evalThroughput';
 import { measureSaturation } from './llmSaturation';
@@ -33,6 +35,7 @@ const one = async (r: { row: BenchRow; report: string[] } | Promise<{ row: Bench
 function steps(quick: boolean): Step[] {
   return [
     ['segment', () => one(measureSegment())],
+    ['extraction', async () => measureExtract([])],
     ['LLM saturation', () => one(measureSaturation())],
     ['embedded model', () => one(measureEmbedded({ quick }))],
     ['scorer throughput', () => one(measureEvalThroughput(quick))],

@@ -5,17 +5,16 @@
  * and then `ROUNDS` timed passes; the median pass is reported. While measuring, every thread of the
  * process (and so the Python child) is pinned to CPU 0 with `taskset` when it can, so "one core"
  * holds for both; the previous affinity is restored afterwards (`npm run bench` goes on in-process).
- * trafilatura is installed on first run into <cacheDir>/bench/venv (PyPI), never elsewhere.
+ * trafilatura (pinned, bench/trafilatura.ts) is installed on first run into <cacheDir>/bench/venv (PyPI), never elsewhere.
  * `npm run bench` calls measureSegment() on samples/corpus.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { configSchema } from '../src/stages/segment';
 import { createSegmenter, structureDocument } from '../src/stages/segmentPipeline';
-import { cacheDir } from '../src/util/paths';
 import { repoRoot, runMain, type BenchRow } from './common';
+import { median, pinToCpu0, runTrafilatura } from './trafilatura';
 
 const ROUNDS = 5;
 
@@ -34,11 +33,6 @@ function htmlFiles(inputs: string[]): string[] {
   };
   inputs.forEach(walk);
   return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 function benchHumpback(docs: string[]): Row & { segments: number } {
@@ -70,40 +64,14 @@ seconds = statistics.median(run() for _ in range(${ROUNDS}))
 print(json.dumps({"docs": len(docs), "bytes": sum(len(d.encode("utf-8")) for d in docs), "seconds": seconds, "version": trafilatura.__version__, "python": platform.python_version()}))
 `;
 
-/** The venv's python, creating the venv and installing trafilatura on first use. */
-function trafilaturaPython(): string {
-  const venv = path.join(cacheDir(), 'bench', 'venv');
-  const python = path.join(venv, 'bin', 'python');
-  const works = () => fs.existsSync(python) && spawnSync(python, ['-c', 'import trafilatura'], { stdio: 'ignore' }).status === 0;
-  if (works()) return python;
-  process.stderr.write(`bench: installing trafilatura into ${venv} (first run only)\n`);
-  fs.mkdirSync(path.dirname(venv), { recursive: true });
-  if (!fs.existsSync(python)) execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
-  // lxml >= 5.2 moved lxml.html.clean (used by trafilatura's justext dependency) to lxml_html_clean.
-  execFileSync(python, ['-m', 'pip', 'install', '--quiet', 'trafilatura', 'lxml_html_clean'], { stdio: 'inherit' });
-  if (!works()) throw new Error(`trafilatura does not import in ${venv}; remove the folder and run again`);
-  return python;
-}
-
 function benchTrafilatura(files: string[]): Row {
-  const run = spawnSync(trafilaturaPython(), ['-c', PYTHON_BENCH], { input: JSON.stringify(files), encoding: 'utf8', maxBuffer: 1 << 20 });
-  if (run.status !== 0) throw new Error(`trafilatura bench failed: ${run.stderr}`);
-  const r = JSON.parse(run.stdout) as { docs: number; bytes: number; seconds: number; version: string; python: string };
+  const r = runTrafilatura<{ docs: number; bytes: number; seconds: number; version: string; python: string }>(PYTHON_BENCH, JSON.stringify(files));
   return { engine: `trafilatura ${r.version} on Python ${r.python} (extract, txt, no comments)`, docs: r.docs, bytes: r.bytes, seconds: r.seconds };
 }
 
 function table(rows: Row[]): string[] {
   const cells = rows.map((r) => [r.engine, String(r.docs), (r.bytes / 1e6).toFixed(2), r.seconds.toFixed(3), (r.docs / r.seconds).toFixed(1), (r.bytes / 1e6 / r.seconds).toFixed(2)]);
   return ['| engine | docs | MB | seconds | docs/s | MB/s |', '|---|---:|---:|---:|---:|---:|', ...cells.map((c) => `| ${c.join(' | ')} |`)];
-}
-
-/** Pins every thread of this process to CPU 0 (children inherit it); returns the undo, or undefined without taskset. */
-function pinToCpu0(): (() => void) | undefined {
-  const show = spawnSync('taskset', ['-p', '-c', String(process.pid)], { encoding: 'utf8' });
-  const previous = /:\s*(\S+)\s*$/.exec(show.stdout ?? '')?.[1];
-  if (show.status !== 0 || previous === undefined) return undefined;
-  const set = (cpus: string): boolean => spawnSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { stdio: 'ignore' }).status === 0;
-  return set('0') ? () => void set(previous) : undefined;
 }
 
 /** Both engines over the same HTML files (default: samples/corpus), one core each, one after the other. */

@@ -20,11 +20,12 @@ export interface RecordedFigures {
 /** The recorded figures of a model (its id as stages record it) and mode, if measured. */
 export function recordedFigures(model: string, mode: string, file = path.join(projectRoot(), RECORDED_EVAL)): RecordedFigures | undefined {
   if (!fs.existsSync(file)) return undefined;
-  const reports = JSON.parse(fs.readFileSync(file, 'utf8')) as EvalReport[];
-  const report = reports.find((r) => r.model === model);
-  if (!report) return undefined;
-  const scorer = report.scorers.find((s): s is ScorerReport => s.mode === mode && !('unavailable' in s));
-  return { date: report.date, backward: report.backward, scorer };
+  // Several runs may cover one model (fast modes on every pair, slow ones on a subset): take what each has.
+  const reports = (JSON.parse(fs.readFileSync(file, 'utf8')) as EvalReport[]).filter((r) => r.model === model);
+  if (reports.length === 0) return undefined;
+  const scorer = reports.flatMap((r) => r.scorers).find((s): s is ScorerReport => s.mode === mode && !('unavailable' in s));
+  const withBackward = reports.find((r) => r.backward !== null) ?? reports[0];
+  return { date: withBackward.date, backward: withBackward.backward, scorer };
 }
 
 /** One line for a summary: the figures that say whether the data is any good. */

@@ -27,7 +27,7 @@ import type { Projection, StageOutput } from '../runtime/projection';
 export const configSchema = z.object({
   mode: z.enum(['few-shot', 'finetuned']).default('few-shot'),
   /** Seed pairs shown per prompt (few-shot). */
-  k: z.number().int().min(0).max(16).default(3),
+  k: z.number().int().min(0).max(16).default(1),
   /** JSON lines of {"instruction","output"}; relative paths are tried in the working directory, then the project root. */
   seedFile: z.string().min(1).default('samples/seed.jsonl'),
   /** Seeds with longer answers are never shown: keeps k examples plus a 3,000-character segment in a small model's context. */

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import type { SegmentRecord } from '../records/types';
 import { DEFAULT_CAPITAL_BOUNDS, DEFAULT_NAVIGATION_HEADINGS, DEFAULT_REPEAT } from '../text/filters';
 import { toLanguageCode } from '../text/language';
+import { NAVIGATION_FAMILY_NAMES } from '../text/navigationFamilies';
 import { DEFAULT_MINHASH } from '../text/minhash';
-import { createSegmenter, structureDocument } from './segmentPipeline';
+import { createSegmenter, htmlOptions, structureDocument } from './segmentPipeline';
 import type { StageDefinition } from './stage';
 import type { StageOutput } from '../runtime/projection';
 
@@ -22,6 +23,20 @@ export const configSchema = z
     maxChars: z.number().int().min(1).default(3000),
     /** Whole-heading matches, compared lower-cased without punctuation or digits. */
     navigationHeadings: z.array(z.string()).default([...DEFAULT_NAVIGATION_HEADINGS]),
+    /** Families of navigation headings (src/text/navigationFamilies.ts: "Related Stories", "More in X", "Kommentare"...). */
+    navigationFamilies: z.array(z.enum(NAVIGATION_FAMILY_NAMES)).default([...NAVIGATION_FAMILY_NAMES]),
+    /**
+     * HTML main-text extraction (src/text/htmlToText.ts). `mainContent: false` converts the whole page
+     * minus its chrome. Comments, bylines and captions are dropped by default: answers want none.
+     */
+    extraction: z
+      .object({
+        mainContent: z.boolean().default(true),
+        comments: z.boolean().default(false),
+        bylines: z.boolean().default(false),
+        captions: z.boolean().default(false),
+      })
+      .prefault({}),
     /** A heading with at least this many cased letters, all upper case, is dropped. */
     allCapsMinLetters: z.number().int().min(1).default(2),
     /** Allowed share of upper-case letters among a heading's cased letters (headings of >= minLetters). */
@@ -66,10 +81,12 @@ export const segmentStage: StageDefinition<typeof configSchema.shape, 'humpback.
     // The topology merges the options without the object-level refinements: check them here, at build time.
     const checked = configSchema.parse(config);
     const segmenter = createSegmenter(checked);
+    const html = htmlOptions(checked);
     return (doc) => {
       const createdAt = ctx.now();
-      const { kept, dropped } = segmenter(structureDocument(doc));
+      const { kept, dropped, noText } = segmenter(structureDocument(doc, html));
       for (const d of dropped) ctx.countFiltered(d.reason);
+      if (noText) ctx.countFiltered('no-main-text');
       return kept.map(
         (s): StageOutput<SegmentRecord> => ({
           key: s.id,

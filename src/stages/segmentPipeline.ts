@@ -10,13 +10,15 @@ import {
   lengthRule,
   navigationHeadingRule,
   navigationSet,
+  type NavigationHeadings,
   repeatedSentencesRule,
   type DropReason,
 } from '../text/filters';
-import { htmlToStructuredText } from '../text/htmlToText';
+import { htmlToStructuredText, type HtmlToTextOptions } from '../text/htmlToText';
 import { detectLanguage, toLanguageCode } from '../text/language';
 import { markdownToStructuredText } from '../text/markdownToText';
 import { NearDuplicateIndex } from '../text/minhash';
+import { familiesKeeping } from '../text/navigationFamilies';
 import { codePointLength, segmentId } from '../text/normalize';
 import { plainToStructuredText } from '../text/plainToText';
 import { cutSegments, type CandidateSegment } from '../text/segmenter';
@@ -38,15 +40,17 @@ export interface DroppedSegment {
 export interface SegmentOutcome {
   kept: KeptSegment[];
   dropped: DroppedSegment[];
+  /** The document gave no text at all (an HTML page that is all chrome): counted as `no-main-text`. */
+  noText: boolean;
 }
 
 /** The structure of a document by its content type (parameters such as `; charset=` ignored). */
-export function structureDocument(doc: Pick<DocumentRecord, 'content_type' | 'content'>): StructuredText {
+export function structureDocument(doc: Pick<DocumentRecord, 'content_type' | 'content'>, html: HtmlToTextOptions = {}): StructuredText {
   const mime = doc.content_type.split(';')[0].trim().toLowerCase();
   switch (mime) {
     case 'text/html':
     case 'application/xhtml+xml':
-      return htmlToStructuredText(doc.content);
+      return htmlToStructuredText(doc.content, html);
     case 'text/markdown':
     case 'text/x-markdown':
       return markdownToStructuredText(doc.content);
@@ -58,6 +62,16 @@ export function structureDocument(doc: Pick<DocumentRecord, 'content_type' | 'co
   }
 }
 
+/** The HTML options of a segment config: its extraction switches, and its navigation headings for the furniture rule. */
+export function htmlOptions(config: SegmentConfig): HtmlToTextOptions {
+  return { ...config.extraction, navigation: navigation(config) };
+}
+
+/** The configured navigation headings; kept comments or bylines keep their families' headings too. */
+function navigation(config: SegmentConfig): NavigationHeadings {
+  return navigationSet(config.navigationHeadings, familiesKeeping(config.navigationFamilies, config.extraction));
+}
+
 /**
  * Structured text -> kept and dropped candidates. The rules run in a fixed order, cheapest first,
  * and a candidate is dropped for the first one that fires: heading rules, length, duplicate in the
@@ -66,19 +80,19 @@ export function structureDocument(doc: Pick<DocumentRecord, 'content_type' | 'co
  * is shared by every document the returned function sees.
  */
 export function createSegmenter(config: SegmentConfig): (doc: StructuredText) => SegmentOutcome {
-  const navigation = navigationSet(config.navigationHeadings);
+  const navigationHeadings = navigation(config);
   const languages = new Set(config.languages.map((code) => toLanguageCode(code) ?? code));
   const repeat = { ngram: config.ngram, threshold: config.repeatJaccard, maxPairs: config.maxRepeatedPairs, maxSentences: config.maxSentences };
   const near = config.nearDuplicates.enabled ? new NearDuplicateIndex(config.nearDuplicates) : undefined;
 
   const headingReason = (heading: string): DropReason | null =>
     emptyHeadingRule(heading) ??
-    navigationHeadingRule(heading, navigation) ??
+    navigationHeadingRule(heading, navigationHeadings) ??
     allCapsHeadingRule(heading, config.allCapsMinLetters) ??
     capitalisationRule(heading, config.capitalShare);
 
   return (doc) => {
-    const outcome: SegmentOutcome = { kept: [], dropped: [] };
+    const outcome: SegmentOutcome = { kept: [], dropped: [], noText: doc.blocks.length === 0 };
     const idsInDocument = new Set<string>();
     for (const candidate of cutSegments(doc)) {
       const charCount = codePointLength(candidate.text);

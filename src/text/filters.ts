@@ -1,3 +1,4 @@
+import { familyPhrases, type FamilyPhrases, inFamilies, NAVIGATION_FAMILY_NAMES, type NavigationFamily } from './navigationFamilies';
 import { fnv1a32 } from './normalize';
 
 /**
@@ -39,11 +40,13 @@ export function allCapsHeadingRule(heading: string, minLetters = 2): DropReason 
   return upper >= minLetters && lower === 0 ? 'all-caps-heading' : null;
 }
 
-/** The paper's four navigation headings plus obvious page furniture (ours); matched on the whole heading. */
+/**
+ * The paper's four navigation headings plus site navigation (ours), matched on the whole heading. The
+ * families of ./navigationFamilies.ts (related, comments, share, newsletter...) come on top.
+ */
 export const DEFAULT_NAVIGATION_HEADINGS: readonly string[] = [
   'advertisement', 'advertisements', 'forum', 'forums', 'quick link', 'quick links', 'free newsletter',
-  'related posts', 'related articles', 'share this', 'share', 'comments', 'leave a comment', 'leave a reply',
-  'navigation', 'menu', 'main menu', 'contents', 'table of contents', 'sponsored', 'follow us', 'subscribe',
+  'navigation', 'menu', 'main menu', 'contents', 'table of contents',
 ];
 
 /** Headings compare lower-cased, without punctuation or digits: "Comments (12)" is "comments". */
@@ -51,12 +54,24 @@ export function headingKey(heading: string): string {
   return heading.normalize('NFKC').toLowerCase().replace(/[\p{P}\p{S}\p{N}]+/gu, ' ').replace(/\s+/gu, ' ').trim();
 }
 
-export function navigationSet(headings: readonly string[]): ReadonlySet<string> {
-  return new Set(headings.map(headingKey));
+/** Navigation headings: whole headings (the configured list) and the families of ./navigationFamilies.ts. */
+export interface NavigationHeadings {
+  headings: ReadonlySet<string>;
+  families: FamilyPhrases;
 }
 
-export function navigationHeadingRule(heading: string, navigation: ReadonlySet<string>): DropReason | null {
-  return navigation.has(headingKey(heading)) ? 'navigation-heading' : null;
+/** The matcher for a heading list and families (default: every family). */
+export function navigationSet(headings: readonly string[], families: readonly NavigationFamily[] = NAVIGATION_FAMILY_NAMES): NavigationHeadings {
+  return { headings: new Set(headings.map(headingKey)), families: familyPhrases(families) };
+}
+
+export function isNavigationHeading(heading: string, navigation: NavigationHeadings): boolean {
+  const key = headingKey(heading);
+  return navigation.headings.has(key) || inFamilies(key, navigation.families);
+}
+
+export function navigationHeadingRule(heading: string, navigation: NavigationHeadings): DropReason | null {
+  return isNavigationHeading(heading, navigation) ? 'navigation-heading' : null;
 }
 
 /**

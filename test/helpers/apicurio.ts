@@ -54,7 +54,9 @@ async function distribution(): Promise<string> {
     if (fs.existsSync(marker)) return dir;
     checkMaven();
     const tmp = `${dir}.tmp-${crypto.randomBytes(4).toString('hex')}`;
-    const args = ['-q', '-B', '-Dstyle.color=never', 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:unpack', `-Dartifact=${ARTIFACT}`, `-DoutputDirectory=${tmp}`];
+    // Always unpack: the plugin's marker of an earlier unpack (kept outside any project, shared by every run on
+    // the machine) made it skip the unpack silently for a second HUMPBACK_HOME, leaving an empty folder.
+    const args = ['-q', '-B', '-Dstyle.color=never', 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:unpack', `-Dartifact=${ARTIFACT}`, `-DoutputDirectory=${tmp}`, '-Dmdep.overWriteReleases=true'];
     await new Promise<void>((resolve, reject) =>
       // Run outside the repository: without a pom, the plugin writes its "already unpacked" marker
       // under ./${project.basedir}/ of the working directory, and a marker left in a checkout makes

@@ -102,11 +102,11 @@ describe('backtranslate stage', () => {
       const [req] = server.requests;
       expect(req.body).toMatchObject({ model: 'fake-model', temperature: 0.7, top_p: 0.9, max_tokens: 96, stop: ['\n'] });
       expect(typeof req.body.seed).toBe('number');
-      // System, k = 3 flipped seed pairs, then the segment.
+      // System, the default k = 1 flipped seed pair, then the segment.
       const messages = req.body.messages as Array<{ role: string; content: string }>;
-      expect(messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user', 'assistant', 'user', 'assistant', 'user']);
-      expect(messages[7].content.endsWith(TEXT)).toBe(true);
-      expect(version).not.toBe(backtranslatePromptVersion('few-shot', 3)); // the seed set is part of the version
+      expect(messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+      expect(messages[3].content.endsWith(TEXT)).toBe(true);
+      expect(version).not.toBe(backtranslatePromptVersion('few-shot', 1)); // the seed set is part of the version
     } finally {
       s.stop();
     }

@@ -3,8 +3,9 @@ import path from 'node:path';
 import type { Block } from '../../src/text/blocks';
 import { htmlToStructuredText } from '../../src/text/htmlToText';
 
+// The rendering rules, on the whole fragment: main-text extraction has its own tests (mainText.test.ts).
 const blocks = (html: string, options?: Parameters<typeof htmlToStructuredText>[1]): Block[] =>
-  htmlToStructuredText(html, options).blocks;
+  htmlToStructuredText(html, { mainContent: false, ...options }).blocks;
 const texts = (html: string): string[] => blocks(html).map((b) => b.text);
 const allText = (html: string): string => texts(html).join('\n');
 
@@ -83,6 +84,10 @@ describe('htmlToStructuredText', () => {
 
     it('<br> is a newline inside a block', () => {
       expect(texts('<p>line one<br>line two<br/>  line three</p>')).toEqual(['line one\nline two\nline three']);
+    });
+
+    it('ruby annotations (furigana) are a reading aid, not part of the sentence', () => {
+      expect(texts('<p><ruby>子<rp>(</rp><rt>こ</rt><rp>)</rp></ruby>どもを<ruby>守<rt>まも</rt></ruby>る</p>')).toEqual(['子どもを守る']);
     });
 
     it('decodes entities', () => {
@@ -180,7 +185,6 @@ describe('htmlToStructuredText', () => {
       ['page-level header', '<header><p>JUNK words here</p></header>'],
       ['footer', '<footer><p>JUNK words here</p></footer>'],
       ['aside', '<aside><p>JUNK words here</p></aside>'],
-      ['form', '<form><p>JUNK words here</p><label>JUNK</label></form>'],
       ['input/button/select/textarea', '<input value="JUNK"><button>JUNK</button><select><option>JUNK</option></select><textarea>JUNK</textarea>'],
       ['iframe', '<iframe>JUNK</iframe>'],
       ['hidden attribute', '<div hidden><p>JUNK</p></div>'],
@@ -192,7 +196,7 @@ describe('htmlToStructuredText', () => {
       ['boilerplate id', '<div id="breadcrumbs"><p>JUNK words</p></div>'],
     ];
     it.each(dropped)('drops %s', (_name, html) => {
-      const out = htmlToStructuredText(`<html><body><p>keep me</p>${html}<p>and me</p></body></html>`);
+      const out = htmlToStructuredText(`<html><body><p>keep me</p>${html}<p>and me</p></body></html>`, { mainContent: false });
       expect(out.blocks.map((b) => b.text)).toEqual(['keep me', 'and me']);
     });
 
@@ -203,15 +207,19 @@ describe('htmlToStructuredText', () => {
       ]);
     });
 
-    it('boilerplate tokens are whole tokens, configurable, and never drop <body>', () => {
-      expect(texts('<body class="sidebar"><div class="menu-item">kept</div></body>')).toEqual(['kept']);
-      expect(texts('<div class="promo">kept</div>')).toEqual(['kept']);
-      expect(blocks('<div class="promo">gone</div><p>x</p>', { boilerplateTokens: ['promo'] })).toEqual([
-        { kind: 'paragraph', text: 'x' },
-      ]);
-      expect(blocks('<div class="sidebar">kept</div>', { boilerplateTokens: [] })).toEqual([
-        { kind: 'paragraph', text: 'kept' },
-      ]);
+    it('class and id names are cut into words (footer-wrap, comment_list, relatedPosts); whole words only', () => {
+      expect(texts('<div class="footer-wrap">f</div><div id="comment_list">c</div><div class="relatedPosts">r</div><p>x</p>')).toEqual(['x']);
+      expect(texts('<div class="menuitem">kept</div><div class="commentary">also kept</div>')).toEqual(['kept', 'also kept']);
+    });
+
+    it('a name describing the page or a layout wrapper is not chrome; <body> never is', () => {
+      expect(texts('<body class="sidebar"><div class="has-sidebar">a</div><div class="content-sidebar-wrap">b</div><div class="tag-social-media">c</div></body>')).toEqual(['a', 'b', 'c']);
+    });
+
+    it('boilerplate tokens are configurable', () => {
+      expect(texts('<div class="promo-box">gone</div><div class="teaser">kept</div>')).toEqual(['kept']);
+      expect(blocks('<div class="teaser">gone</div><p>x</p>', { boilerplateTokens: ['teaser'] })).toEqual([{ kind: 'paragraph', text: 'x' }]);
+      expect(blocks('<div class="sidebar">kept</div>', { boilerplateTokens: [] })).toEqual([{ kind: 'paragraph', text: 'kept' }]);
     });
   });
 

@@ -88,6 +88,38 @@ describe('repeated sentences in detail', () => {
   });
 });
 
+describe('navigation-heading families', () => {
+  it.each([
+    ['related', 'Related Stories'],
+    ['related', 'Ähnliche Beiträge'],
+    ['more', 'More in Politics'],
+    ['more', 'Mehr zum Thema Energie'],
+    ['alsoLike', 'You may also like:'],
+    ['alsoLike', 'Das könnte Sie auch interessieren'],
+    ['elsewhere', 'Elsewhere on The Verge'],
+    ['advertisers', 'From our advertisers'],
+    ['sponsored', 'Sponsored'],
+    ['newsletter', 'Sign up for our newsletter'],
+    ['comments', '3 Comments'],
+    ['comments', 'Schreibe einen Kommentar'],
+    ['contest', 'Enter to win a trip to Paris!'],
+  ])('the %s family drops "%s"', (_family, heading) => {
+    expect(navigationHeadingRule(heading, NAV)).toBe('navigation-heading');
+  });
+
+  it.each(['More on Defining Functions', 'Related work', 'Comments on the proposal', 'How to win at chess', 'Win32 API', 'Discussion'])(
+    'keeps the content heading "%s"',
+    (heading) => expect(navigationHeadingRule(heading, NAV)).toBeNull(),
+  );
+
+  it('families are configurable: only the chosen ones drop', () => {
+    const onlyComments = navigationSet([], ['comments']);
+    expect(navigationHeadingRule('Comments', onlyComments)).toBe('navigation-heading');
+    expect(navigationHeadingRule('Related Stories', onlyComments)).toBeNull();
+    expect(navigationHeadingRule('Related Stories', navigationSet([], []))).toBeNull();
+  });
+});
+
 describe('language identification', () => {
   it('reports ISO 639-3 and is not fooled by a single "unique" n-gram in technical English', () => {
     // tinyld alone answers Romanian for this (the 4-gram "avea" in "caveats").

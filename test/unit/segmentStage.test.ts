@@ -83,7 +83,7 @@ describe('segment stage', () => {
     expect(filtered).toEqual({
       'too-long': 1, // the h1 section holds everything
       'too-short': 2, // Themes, Tiny
-      'navigation-heading': 1,
+      // no navigation-heading: the extraction already dropped the Quick Links section as page furniture
       'all-caps-heading': 1,
       'duplicate-in-document': 1,
       'wrong-language': 1,
@@ -106,6 +106,22 @@ describe('segment stage', () => {
     expect(near.filtered['near-duplicate']).toBe(1);
   });
 
+  it('a page that is all page chrome makes no segment and is counted once as no-main-text', async () => {
+    const chrome =
+      '<html><body><header><a href="/">Whale News</a></header><ul class="menu"><li><a href="/a">About</a></li><li><a href="/b">Shop</a></li></ul>' +
+      '<div class="sidebar"><p>Sign up for our newsletter!</p></div><footer><p>© 2024 Whale News</p></footer></body></html>';
+    const { outputs, filtered } = await run([sampleDocument({ doc_id: 'doc-chrome', content_type: 'text/html', content: chrome })]);
+    expect(outputs).toEqual([]);
+    expect(filtered).toEqual({ 'no-main-text': 1 });
+  });
+
+  it('passes the extraction options to the HTML conversion: comments are kept only on request', async () => {
+    const thread = `<html><body><article><h1>Whales</h1><h2>Feeding</h2><p>${FEEDING}</p><div id="comments"><h2>Reader views</h2><p>${SONG}</p></div></article></body></html>`;
+    const page = sampleDocument({ doc_id: 'doc-thread', content_type: 'text/html', content: thread });
+    expect((await run([page])).outputs.map((o) => o.value.heading)).toEqual(['Feeding']);
+    expect((await run([page], { extraction: { comments: true } })).outputs.map((o) => o.value.heading)).toEqual(['Feeding', 'Reader views']);
+  });
+
   it('structures markdown and plain text by content type', async () => {
     const md = sampleDocument({ content_type: 'text/markdown', content: `# Guide\n\n## Feeding\n\n${FEEDING}\n` });
     const plain = sampleDocument({ content_type: 'text/plain', content: `Whale feeding explained\n\n${FEEDING}\n` });
@@ -125,6 +141,8 @@ describe('segment stage', () => {
     expect(configSchema.safeParse({ languages: ['english'] }).success).toBe(false);
     expect(configSchema.safeParse({ capitalShare: { min: 0.9, max: 0.5 } }).success).toBe(false);
     expect(configSchema.parse({})).toMatchObject({ minChars: 600, maxChars: 3000, repeatJaccard: 0.8, ngram: 3, languages: ['en'], nearDuplicates: { enabled: false } });
+    expect(configSchema.parse({}).extraction).toEqual({ mainContent: true, comments: false, bylines: false, captions: false });
+    expect(configSchema.safeParse({ navigationFamilies: ['gossip'] }).success).toBe(false);
     expect(segmentStage.recordTypes(configSchema.parse({}))).toEqual({ input: 'humpback.Document', output: 'humpback.Segment' });
   });
 });
@@ -143,11 +161,11 @@ describe('humpback segment (offline)', () => {
     expect(lines.map((l) => l.heading)).toEqual(['Feeding', 'Song']);
     expect(lines[0].source_file).toBe(path.join(dir, 'a.html'));
     expect(summary.documents).toBe(2);
-    expect(summary.cut).toBe(18); // 9 candidates per page
+    expect(summary.cut).toBe(16); // 8 candidates per page (Quick Links goes at extraction)
     expect(summary.kept).toBe(2);
     expect(Object.fromEntries(summary.dropped)).toMatchObject({ duplicate: 2, 'too-short': 4, 'wrong-language': 2 });
     const report = (err.read() as Buffer).toString();
-    expect(report).toContain('segment: segments cut 18, kept 2, dropped 16');
+    expect(report).toContain('segment: segments cut 16, kept 2, dropped 14');
     expect(report).toMatch(/kept length \(code points\): min \d+ p50 \d+ p90 \d+ max \d+/);
   });
 });

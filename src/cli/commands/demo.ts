@@ -29,7 +29,7 @@ export function registerDemoCommand(program: Command): void {
         'Uses the embedded model unless HUMPBACK_LLM_BASE_URL names a server.',
     )
     .argument('[paths...]', 'crawl files or folders to ingest', [path.join(projectRoot(), 'samples', 'corpus')])
-    .option('--max-segments <n>', 'segments sent to the LLM stages (0 = all); the cap keeps the CPU demo to minutes', '40')
+    .option('--max-segments <n>', 'segments sent to the LLM stages (0 = all); the cap keeps the CPU demo to minutes', '100')
     .option('--topology <file>', 'topology to run (namespaced per run)', DEFAULT_TOPOLOGY)
     .option('--metrics-port <n>', 'serve /metrics and /healthz on this port (default $HUMPBACK_METRICS_PORT or 9464; 0 = any free port)')
     .option('--out <dir>', 'folder for the run: topology.yaml and snapshots/', 'demo-output')
@@ -37,7 +37,7 @@ export function registerDemoCommand(program: Command): void {
     .action(
       action(async (paths: string[], flags: DemoFlags) => {
         const maxSegments = Number(flags.maxSegments);
-        if (!Number.isInteger(maxSegments) || maxSegments < 0) throw new ConfigError(`--max-segments ${flags.maxSegments}: expected a whole number (0 = all). Fix: e.g. --max-segments 40`);
+        if (!Number.isInteger(maxSegments) || maxSegments < 0) throw new ConfigError(`--max-segments ${flags.maxSegments}: expected a whole number (0 = all). Fix: e.g. --max-segments 100`);
         const [modelPath, choice] = modelChoice(flags.model);
         const model = flags.model ? { path: modelPath && path.resolve(modelPath), name: choice.spec?.name } : undefined;
         const report = await runDemo({ topologyFile: findTopologyFile(flags.topology), inputs: paths, outDir: flags.out, maxSegments, model, logger: createLogger({ component: 'demo' }), metrics: metricsPort(flags.metricsPort) });

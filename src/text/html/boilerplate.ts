@@ -1,33 +1,35 @@
 import type { Element } from 'domhandler';
-import { ANCHOR, BR, CODE, HEADING, INLINE } from './tags';
+import { BYLINE_TOKENS, CAPTION_TOKENS, COMMENT_TOKENS, DEFAULT_BOILERPLATE_TOKENS, HIDDEN_NAMES, nameWords, namesPart, POPUP_WORDS, restatesHeading } from './classTokens';
+import { ANCHOR, BR, CODE, HEADING, INLINE, LANDMARK } from './tags';
 
 /**
- * Page chrome and hidden content, dropped with everything inside: hidden elements, ARIA landmark
- * roles of chrome, containers whose class or id is a boilerplate token, and permalink anchors.
+ * Page chrome and hidden content, dropped with everything inside: hidden elements (by attribute,
+ * inline style, or a hiding class such as `sr-only` or a pop-up card's `tooltip`), nav/aside/footer
+ * and ARIA landmark roles of chrome, containers whose class or id names chrome (./classTokens.ts),
+ * and permalink anchors. Reader comments, bylines and captions are dropped unless kept by the options.
  */
 
-/** Class/id tokens of page chrome dropped by default. Whole tokens only: `menu` matches `class="menu x"`, not `menu-item`. */
-export const DEFAULT_BOILERPLATE_TOKENS: readonly string[] = [
-  'nav',
-  'navbar',
-  'navigation',
-  'menu',
-  'sidebar',
-  'sphinxsidebar',
-  'breadcrumb',
-  'breadcrumbs',
-  'footer',
-  'cookie-banner',
-  'cookie-notice',
-  'cookie-consent',
-  'share',
-  'sharing',
-  'social-share',
-  'advert',
-  'advertisement',
-  'related-posts',
-  'skip-link',
-];
+export { DEFAULT_BOILERPLATE_TOKENS };
+
+/** What to keep besides the main text; the defaults are what instruction data wants. */
+export interface KeepOptions {
+  /** Reader comment threads (default false). */
+  comments?: boolean;
+  /** Author and date lines, author boxes (default false). */
+  bylines?: boolean;
+  /** Image captions and photo credits (default false). */
+  captions?: boolean;
+}
+
+/**
+ * Themes that leave a <nav>, <aside> or <header role="banner"> unclosed put the whole page, the
+ * article's <main> or <article> included, inside it. With `landmarkWrappers` (the second look at a
+ * page whose main text came out thin, ../htmlToText.ts) such an element is named chrome, kept when
+ * it holds most of the page's prose, instead of dropped.
+ */
+export interface ChromeOptions {
+  landmarkWrappers?: boolean;
+}
 
 const DROP_ROLES = new Set([
   'navigation',
@@ -42,9 +44,17 @@ const DROP_ROLES = new Set([
   'alertdialog',
 ]);
 
+/**
+ * Elements whose id is read as a name: the page's regions. Ids on paragraphs, terms and list items are
+ * anchors (`<dt id="colorsys.rgb_to_yiq">`), unique per element, and not worth cutting into words.
+ */
+const ID_NAMED = new Set(['div', 'section', 'article', 'aside', 'header', 'footer', 'nav', 'ul', 'ol', 'table', 'form']);
+
 /** The page's own containers are never dropped for a class token (`<body class="sidebar">` is common). */
 const NO_TOKEN_CHECK = new Set(['html', 'body', 'main']);
 
+const HIDDEN_NAME_SET = new Set(HIDDEN_NAMES);
+const POPUP_SET = new Set(POPUP_WORDS);
 const PERMALINK_TEXT = new Set(['¶', '#', '§', '🔗']);
 const HIDDEN_STYLE = /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)/i;
 const TOKEN_SEPARATOR = /\s+/;
@@ -70,33 +80,102 @@ export function isPermalink(el: Element): boolean {
   return only.type === 'text' && PERMALINK_TEXT.has(only.data.trim());
 }
 
-/** Decides which elements are page chrome, for one set of boilerplate tokens. */
+/** Not chrome. */
+export const CONTENT = 0;
+/** Named chrome (class/id words, pop-ups): dropped unless it turns out to wrap the main text. */
+export const NAMED = 1;
+/** Hidden, a chrome role, or a comment thread: always dropped. */
+export const CHROME = 2;
+
+/**
+ * Decides which elements are page chrome, for one set of boilerplate tokens and keep options.
+ * A name is only a hint: themes call the wrapper of a whole page `widget Blog`, `date-outer` or
+ * `Ads_TakeOver`, so ./mainContent.ts spares a NAMED element that holds most of the page's prose.
+ */
 export class Boilerplate {
   private readonly tokens: Set<string>;
+  private readonly comments: Set<string>;
+  private readonly dropFigcaption: boolean;
+  private readonly spared = new Set<Element>();
+  /** Verdicts by class and id: pages repeat the same few values on thousands of elements. */
+  private readonly containerVerdicts = new Map<string, number>();
+  private readonly inlineVerdicts = new Map<string, number>();
+  private readonly landmarkWrappers: boolean;
+  /** Whether an element wraps a <main> or <article>, for `landmarkWrappers`: each element is looked at once. */
+  private readonly wrapsContent = new Map<Element, boolean>();
 
-  constructor(tokens: readonly string[]) {
-    this.tokens = new Set(tokens.map((t) => t.toLowerCase()));
+  constructor(tokens: readonly string[], keep: KeepOptions = {}, chrome: ChromeOptions = {}) {
+    this.landmarkWrappers = chrome.landmarkWrappers === true;
+    const all = [...tokens];
+    if (!keep.bylines) all.push(...BYLINE_TOKENS);
+    if (!keep.captions) all.push(...CAPTION_TOKENS);
+    this.tokens = new Set(all.map((t) => t.toLowerCase()));
+    this.comments = new Set(keep.comments ? [] : COMMENT_TOKENS);
+    this.dropFigcaption = !keep.captions;
   }
 
-  /** Hidden elements, page-chrome roles and (for containers) boilerplate class/id tokens. */
+  /** True when the element is dropped with its content. */
   drops(el: Element, kind: number): boolean {
-    const a = el.attribs;
-    if (isHidden(a)) return true;
-    const style = a.style;
-    if (style !== undefined && HIDDEN_STYLE.test(style)) return true;
-    const role = a.role;
-    if (role !== undefined && DROP_ROLES.has(role.toLowerCase())) return true;
-    // Tokens name containers; an inline `<span class="share">` is prose.
-    if (kind === INLINE || kind === ANCHOR || kind === CODE || kind === BR || kind === HEADING) return false;
-    if (this.tokens.size === 0 || NO_TOKEN_CHECK.has(el.name)) return false;
-    return this.hasToken(a.class) || this.hasToken(a.id);
+    const v = this.verdict(el, kind);
+    return v === CHROME || (v === NAMED && !this.spared.has(el));
   }
 
-  private hasToken(value: string | undefined): boolean {
-    if (value === undefined || value.length === 0) return false;
-    const v = value.toLowerCase();
-    if (v.indexOf(' ') < 0) return this.tokens.has(v.trim());
-    for (const t of v.split(TOKEN_SEPARATOR)) if (t.length > 0 && this.tokens.has(t)) return true;
-    return false;
+  /** Keeps a NAMED element that wraps the main text. */
+  spare(el: Element): void {
+    this.spared.add(el);
+  }
+
+  isSpared(el: Element): boolean {
+    return this.spared.has(el);
+  }
+
+  /** CONTENT, NAMED or CHROME. */
+  verdict(el: Element, kind: number): number {
+    const a = el.attribs;
+    if (isHidden(a)) return CHROME;
+    const style = a.style;
+    if (style !== undefined && HIDDEN_STYLE.test(style)) return CHROME;
+    const role = a.role;
+    if (kind === LANDMARK || (role !== undefined && DROP_ROLES.has(role.toLowerCase()))) return this.landmarkWrappers && this.wraps(el) ? NAMED : CHROME;
+    if (NO_TOKEN_CHECK.has(el.name)) return CONTENT;
+    // Names of chrome are names of containers (an inline `<span class="share">` is prose); hiding names apply to all.
+    const container = !(kind === INLINE || kind === ANCHOR || kind === CODE || kind === BR || kind === HEADING);
+    if (container && this.dropFigcaption && el.name === 'figcaption') return NAMED;
+    const cls = a.class ?? '';
+    const id = container && ID_NAMED.has(el.name) ? (a.id ?? '') : '';
+    if (cls.length === 0 && id.length === 0) return CONTENT;
+    const v = this.cached(cls, id, container);
+    // `<section id="cookie-management"><h2>Cookie management</h2>`: an id that restates the heading is its anchor, not a name.
+    if (v !== CONTENT && id.length > 0 && restatesHeading(el, id)) return this.cached(cls, '', container);
+    return v;
+  }
+
+  private wraps(el: Element): boolean {
+    let v = this.wrapsContent.get(el);
+    if (v === undefined) {
+      v = el.name === 'main' || el.name === 'article' || el.attribs.role === 'main';
+      for (const c of el.children) if (!v && c.type === 'tag') v = this.wraps(c);
+      this.wrapsContent.set(el, v);
+    }
+    return v;
+  }
+
+  private cached(cls: string, id: string, container: boolean): number {
+    const verdicts = container ? this.containerVerdicts : this.inlineVerdicts;
+    const key = id.length === 0 ? cls : `${cls}#${id}`;
+    let v = verdicts.get(key);
+    if (v === undefined) {
+      v = this.named(cls, id, container);
+      verdicts.set(key, v);
+    }
+    return v;
+  }
+
+  private named(cls: string, id: string, container: boolean): number {
+    for (const name of cls.toLowerCase().split(TOKEN_SEPARATOR)) if (HIDDEN_NAME_SET.has(name)) return CHROME;
+    const names = nameWords(`${cls} ${id}`);
+    if (!container) return namesPart(names, POPUP_SET) ? NAMED : CONTENT;
+    if (namesPart(names, this.comments)) return CHROME;
+    return namesPart(names, this.tokens) || namesPart(names, POPUP_SET) ? NAMED : CONTENT;
   }
 }

@@ -1,5 +1,6 @@
 import type { ParentNode } from 'domhandler';
 import { isHeaderLink, isHidden } from './boilerplate';
+import type { Sink } from './inline';
 import type { LinkCounts } from './linkDensity';
 import { ANCHOR, SKIP, tagKind } from './tags';
 
@@ -13,10 +14,13 @@ export function preText(el: ParentNode, counts: LinkCounts): string {
   return tidyCode(verbatimText(el, counts));
 }
 
-/** The code block text of a <code> whose text spans lines; null when it is one line (inline code). */
-export function multiLineCodeText(el: ParentNode, counts: LinkCounts): string | null {
+/** Emits a <code> whose text spans lines as a code block; false (nothing emitted) when it is one line (inline code). */
+export function emitCodeBlock(el: ParentNode, sink: Sink): boolean {
+  const counts = { chars: 0, linkChars: 0 };
   const raw = verbatimText(el, counts);
-  return raw.trim().indexOf('\n') >= 0 ? tidyCode(raw) : null;
+  if (raw.trim().indexOf('\n') < 0) return false;
+  sink.emit('code', tidyCode(raw), counts);
+  return true;
 }
 
 /** Verbatim text of a <pre>/<code> subtree; <br> becomes a newline; hidden parts and permalinks are left out. */

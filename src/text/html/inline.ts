@@ -1,4 +1,4 @@
-import type { ParentNode } from 'domhandler';
+import type { ChildNode, ParentNode } from 'domhandler';
 import type { Block } from '../blocks';
 import type { LinkCounts, Piece } from './linkDensity';
 
@@ -10,6 +10,10 @@ import type { LinkCounts, Piece } from './linkDensity';
  */
 
 const WS = /\s+/g;
+/** Text after an image up to this long is taken for its caption. */
+const CAPTION_CHARS = 100;
+/** A caption is a label, not a sentence: text ending like a sentence after an image is a lead paragraph. */
+const SENTENCE_END = /[.!?…:;"“”»«]$/;
 /** Closing punctuation before which a soft (invented) space is not emitted. */
 const CLOSING_PUNCT = /^[,.;:!?%)\]}]/;
 
@@ -24,11 +28,21 @@ export type HeadingLevel = Extract<Block, { kind: 'heading' }>['level'];
 /** Where text goes: the running paragraph (parts) and the finished blocks (pieces). */
 export class Sink {
   readonly pieces: Piece[] = [];
+  /** Set by the walker while it is outside the core of the main text; stamped on the pieces made meanwhile. */
+  periphery = false;
   private parts: string[] = [];
   private space = NO_SPACE;
   private chars = 0;
   private linkChars = 0;
   private hasBreak = false;
+
+  /** An image opened the running paragraph: short text after it is the image's caption. */
+  private imageFirst = false;
+
+  /** An image: when the running paragraph has no text yet, what follows may be its caption. */
+  image(): void {
+    if (this.parts.length === 0) this.imageFirst = true;
+  }
 
   /** True when the running paragraph has no text yet. */
   isEmpty(): boolean {
@@ -83,17 +97,19 @@ export class Sink {
   /** Ends the running paragraph (if any) as a block of the given kind; a heading is kept even when empty. */
   flush(kind: 'paragraph' | 'heading', level: HeadingLevel = 1): void {
     if (this.parts.length === 0) {
-      if (kind === 'heading') this.pieces.push({ block: { kind, level, text: '' }, chars: 0, linkChars: 0 });
+      if (kind === 'heading') this.pieces.push({ block: { kind, level, text: '' }, chars: 0, linkChars: 0, periphery: this.periphery });
       return;
     }
     let text = this.parts.join('');
     if (this.hasBreak) text = tidyLines(text);
     text = text.trim();
     if (kind === 'heading') {
-      this.pieces.push({ block: { kind, level, text }, chars: this.chars, linkChars: this.linkChars });
+      this.pieces.push({ block: { kind, level, text }, chars: this.chars, linkChars: this.linkChars, periphery: this.periphery });
     } else if (text.length > 0) {
-      this.pieces.push({ block: { kind, text }, chars: this.chars, linkChars: this.linkChars });
+      const caption = this.imageFirst && text.length <= CAPTION_CHARS && !SENTENCE_END.test(text);
+      this.pieces.push({ block: { kind, text }, chars: this.chars, linkChars: this.linkChars, periphery: this.periphery, caption });
     }
+    this.imageFirst = false;
     this.parts = [];
     this.space = NO_SPACE;
     this.chars = 0;
@@ -104,7 +120,7 @@ export class Sink {
   /** Adds a finished body block (list, table, code, quote) unless it is empty. */
   emit(kind: BodyKind, text: string, counts: LinkCounts): void {
     if (text.length === 0) return;
-    this.pieces.push({ block: { kind, text }, chars: counts.chars, linkChars: counts.linkChars });
+    this.pieces.push({ block: { kind, text }, chars: counts.chars, linkChars: counts.linkChars, periphery: this.periphery });
   }
 }
 
@@ -120,9 +136,16 @@ function tidyLines(text: string): string {
   return out.join('\n');
 }
 
-/** The <title> text: all descendant text, whitespace collapsed and trimmed. */
-export function titleText(el: ParentNode): string {
-  return textOf(el).replace(WS, ' ').trim();
+/** The first <title>'s text (outside <svg>), whitespace collapsed and trimmed; null without one. */
+export function documentTitle(doc: ParentNode): string | null {
+  const stack: ChildNode[] = [...doc.children].reverse();
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.type !== 'tag' || n.name === 'svg') continue;
+    if (n.name === 'title') return textOf(n).replace(WS, ' ').trim();
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
+  }
+  return null;
 }
 
 function textOf(el: ParentNode): string {

@@ -15,6 +15,12 @@ export interface LinkCounts {
 /** A finished block with the counts its link density is judged by. */
 export interface Piece extends LinkCounts {
   block: Block;
+  /** A heading that is one link to another page: a teaser's title (./furniture.ts). */
+  teaser?: boolean;
+  /** Made outside the core of the main text (./mainContent.ts): kept only when it is prose. */
+  periphery?: boolean;
+  /** Short text in the paragraph an image opens: the image's caption or credit. */
+  caption?: boolean;
 }
 
 /** Adds the pieces' counts into `into`, so a list, table or quote is judged as a whole. */

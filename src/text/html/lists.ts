@@ -1,7 +1,7 @@
 import type { Element } from 'domhandler';
 import type { LinkCounts } from './linkDensity';
-import { BLOCK, LIST_OL, tagKind } from './tags';
-import type { SubtreeWalker } from './walker';
+import { BLOCK, HEADING, LIST_OL, SECTIONING, tagKind } from './tags';
+import type { SubtreeWalker } from './renderers';
 
 /**
  * A list becomes one block: `- ` items for <ul>, `1. `, `2. `... for <ol> (honouring `start`,
@@ -36,6 +36,31 @@ export function listText(el: Element, counts: LinkCounts, walk: SubtreeWalker): 
     }
   }
   return lines.join('\n');
+}
+
+/**
+ * A list used for layout, not enumeration: an item holds a heading, a section, or a container of
+ * several blocks (forum threads and comment lists put each post, with its author box and body, in
+ * an <li>). It is walked like nested divs, so each post keeps its own paragraphs and is judged on
+ * its own. An item with a code block or a quote (docs sites) is still a list item.
+ */
+export function isLayoutList(el: Element): boolean {
+  for (const li of el.children) {
+    if (li.type !== 'tag') continue;
+    for (const c of li.children) {
+      if (c.type !== 'tag') continue;
+      const k = tagKind(c.name);
+      if (k === HEADING || k === SECTIONING) return true;
+      if (k === BLOCK && blockChildren(c) >= 2) return true;
+    }
+  }
+  return false;
+}
+
+function blockChildren(el: Element): number {
+  let n = 0;
+  for (const g of el.children) if (g.type === 'tag' && tagKind(g.name) === BLOCK) n++;
+  return n;
 }
 
 /** An <ol>'s first number: `start`, else the item count when reversed, else 1. */

@@ -1,7 +1,7 @@
 import type { Element, ParentNode } from 'domhandler';
 import type { LinkCounts } from './linkDensity';
 import { BLOCK, HEADING, TABLE, tagKind } from './tags';
-import type { SubtreeWalker } from './walker';
+import type { SubtreeWalker } from './renderers';
 
 /**
  * A data table becomes one block: caption first, then one line per row with cells joined by ` | `.

@@ -1,27 +1,21 @@
 import type { ChildNode, Element, ParentNode } from 'domhandler';
 import { type Boilerplate, isPermalink } from './boilerplate';
-import { multiLineCodeText, preText } from './code';
-import { type BodyKind, type HeadingLevel, Sink, titleText } from './inline';
+import { emitCodeBlock, preText } from './code';
+import { type BodyKind, type HeadingLevel, Sink } from './inline';
 import { addCounts, type LinkCounts, type Piece } from './linkDensity';
-import { listText } from './lists';
+import { type BlockRenderer, quoteText, type SubtreeWalker } from './renderers';
+import { isLayoutList, listText } from './lists';
 import { isLayoutTable, tableText } from './tables';
 import * as K from './tags';
 
-/** Renders an element as one body block's text, adding its link counts to `counts`. */
-export type BlockRenderer = (el: Element, counts: LinkCounts, walk: SubtreeWalker) => string;
-
-/** What the block renderers (lists, tables, quotes) need from the walker. */
-export interface SubtreeWalker {
-  /** Walks nodes into a fresh sink (`inline`: as in a table cell); returns its blocks' texts joined, counts added. */
-  collect(kids: readonly ChildNode[], inline: boolean, separator: string, counts: LinkCounts): string;
-  /** Which elements are hidden or page chrome, dropped with their content. */
-  readonly boilerplate: Boilerplate;
-}
-
-/** One pass over the htmlparser2 DOM, dispatching each element on its tag kind. */
+/**
+ * One pass over the htmlparser2 DOM, dispatching each element on its tag kind: the rendering rules.
+ * What a walk of the main text adds (its core, page furniture, forms) is ./mainTextWalker.ts.
+ */
 export class Walker implements SubtreeWalker {
-  title: string | null = null;
-  private sink = new Sink();
+  protected sink = new Sink();
+  /** The sink of the walk itself, not of a list or table being rendered. */
+  protected readonly mainSink = this.sink;
   private linkDepth = 0;
   /** > 0 inside a heading or a table cell: block elements are soft spaces, not paragraph breaks. */
   private inlineOnly = 0;
@@ -29,9 +23,11 @@ export class Walker implements SubtreeWalker {
 
   constructor(readonly boilerplate: Boilerplate) {}
 
-  /** Walks the document; returns its blocks with their link counts, in reading order. */
-  run(doc: ParentNode): readonly Piece[] {
-    this.children(doc);
+  /** Walks `root`'s children (the main-text element, or the document); returns its blocks with their link counts, in reading order. */
+  run(root: ParentNode): Piece[] {
+    // Below an <article>, <section> or <main>, a <header> is the section's own, not the page banner.
+    for (let p: ParentNode | null = root; p !== null; p = p.parent) if (p.type === 'tag' && K.tagKind(p.name) === K.SECTIONING) this.sectionDepth++;
+    this.children(root);
     this.sink.flush('paragraph');
     return this.sink.pieces;
   }
@@ -69,8 +65,21 @@ export class Walker implements SubtreeWalker {
     if (node.type !== 'tag') return; // script, style, comment, directive
     const el = node;
     const kind = K.tagKind(el.name);
-    if (kind === K.SKIP || kind === K.VOID) return;
+    if (kind === K.SKIP) return;
+    if (kind === K.VOID) {
+      if (el.name === 'img') this.sink.image();
+      return;
+    }
     if (this.boilerplate.drops(el, kind)) return;
+    this.visit(el, kind);
+  }
+
+  /** Renders a kept element; the main-text walk wraps this to mark its core and close furniture. */
+  protected visit(el: Element, kind: number): void {
+    this.element(el, kind);
+  }
+
+  private element(el: Element, kind: number): void {
     switch (kind) {
       case K.INLINE:
         this.children(el);
@@ -79,6 +88,7 @@ export class Walker implements SubtreeWalker {
         this.anchor(el);
         return;
       case K.BLOCK:
+      case K.LANDMARK: // reached only when it wraps the page's content (./boilerplate.ts)
         this.block(el);
         return;
       case K.SECTIONING:
@@ -86,16 +96,20 @@ export class Walker implements SubtreeWalker {
         this.block(el);
         this.sectionDepth--;
         return;
+      case K.FORM:
+        if (this.keepsForm(el)) this.block(el);
+        return;
       case K.HEADER:
-        // Only a <header> scoped to a section is content; a page-level one is the banner.
-        if (this.sectionDepth > 0) this.block(el);
+        // Only a <header> scoped to a section is content; a page-level one is the banner, unless it wraps the page.
+        if (this.sectionDepth > 0 || this.boilerplate.isSpared(el)) this.block(el);
         return;
       case K.HEADING:
         this.heading(el);
         return;
       case K.LIST_UL:
       case K.LIST_OL:
-        this.bodyBlock(el, 'list', listText);
+        if (this.inlineOnly === 0 && isLayoutList(el)) this.block(el);
+        else this.bodyBlock(el, 'list', listText);
         return;
       case K.PRE:
         this.bodyBlock(el, 'code', preText);
@@ -114,13 +128,15 @@ export class Walker implements SubtreeWalker {
         if (this.inlineOnly > 0) this.sink.sourceSpace();
         else this.sink.lineBreak();
         return;
-      case K.TITLE:
-        if (this.title === null) this.title = titleText(el);
-        return;
       default:
         // Unknown (custom) element: inline, but never glue its words to its neighbours'.
         this.spaced(el);
     }
+  }
+
+  /** A <form> is a block on the whole-page walk; the main-text walk drops those inside the text. */
+  protected keepsForm(_el: Element): boolean {
+    return true;
   }
 
   /** Inline content kept apart from its neighbours by soft spaces. */
@@ -150,7 +166,11 @@ export class Walker implements SubtreeWalker {
     this.children(el);
     this.inlineOnly--;
     this.sink.flush('heading', (el.name.charCodeAt(1) - 48) as HeadingLevel);
+    this.headed(el);
   }
+
+  /** After a heading piece was added; the main-text walk looks for furniture there. */
+  protected headed(_el: Element): void {}
 
   private anchor(el: Element): void {
     if (isPermalink(el)) return;
@@ -166,21 +186,10 @@ export class Walker implements SubtreeWalker {
 
   /** Inline code, unless it stands alone (not mid-paragraph) and spans lines: then a code block. */
   private code(el: Element): void {
-    if (this.inlineOnly === 0 && this.sink.isEmpty()) {
-      const counts = { chars: 0, linkChars: 0 };
-      const text = multiLineCodeText(el, counts);
-      if (text !== null) {
-        this.sink.emit('code', text, counts);
-        return;
-      }
-    }
-    this.children(el);
+    if (this.inlineOnly > 0 || !this.sink.isEmpty() || !emitCodeBlock(el, this.sink)) this.children(el);
   }
 
-  /**
-   * A list, table, code or quote block rendered whole; inline text inside a heading or a table cell.
-   * `render` is a plain function, as a closure in `node()` would cost a context allocation per node.
-   */
+  /** A list, table, code or quote block rendered whole (`render`: a plain function, no closure per node); inline in a heading or cell. */
   private bodyBlock(el: Element, kind: BodyKind, render: BlockRenderer): void {
     if (this.inlineOnly > 0) {
       this.spaced(el);
@@ -190,9 +199,4 @@ export class Walker implements SubtreeWalker {
     const counts = { chars: 0, linkChars: 0 };
     this.sink.emit(kind, render(el, counts, this), counts);
   }
-}
-
-/** A blockquote's paragraphs, a blank line apart. */
-function quoteText(el: Element, counts: LinkCounts, walk: SubtreeWalker): string {
-  return walk.collect(el.children, false, '\n\n', counts);
 }
