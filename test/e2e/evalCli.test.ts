@@ -81,7 +81,7 @@ it('measures the backward model and each scoring mode a server can serve, names 
   for (const mode of ['fit', 'hybrid']) expect(byMode[mode]).toEqual({ mode, unavailable: expect.stringMatching(/embedded models only/) });
 
   expect(res.stdout).toMatch(/\| backward model \| pairs \| on-topic/);
-  expect(res.stdout).toMatch(/\| fake-judge \| expected \| 1\.000 \| 3\.70 \| 0\.667 \| 0\.667 \| 0\.667 \| 3\/3 \|/);
+  expect(res.stdout).toMatch(/\| fake-judge \| expected \| 4\+4 \/ 5 \| 1\.000 \| 3\.70 \| 0\.667 \| 0\.667 \| 0\.667 \| 3\/3 \|/);
   expect(res.stdout).toMatch(/\| fake-judge \| fit \| not available: /);
 }, 120_000);
 
