@@ -18,7 +18,7 @@ export function backwardTable(reports: readonly EvalReport[]): string {
 export function scorerTable(reports: readonly EvalReport[]): string {
   const rows = reports.flatMap((r) =>
     r.scorers.map((s) => {
-      if ('unavailable' in s) return `| ${r.model} | ${s.mode} | | not available: ${s.unavailable.replace(/\|/g, '/')} | | | | | | | | | |`;
+      if ('unavailable' in s) return `| ${r.model} | ${s.mode} | not available: ${s.unavailable.replace(/\|/g, '/')} | | | | | | | | | | |`;
       const l = s.labelled;
       const pairs = `${s.shuffled ? `${s.shuffled.pairs}+${s.shuffled.pairs}` : '-'} / ${l ? l.pairs : '-'}`;
       return `| ${r.model} | ${s.mode} | ${pairs} | ${num(s.shuffled?.auc)} | ${num(s.shuffled?.gap, 2)} | ${num(l?.precision)} | ${num(l?.recall)} | ${num(l?.f1)} | ${l ? `${l.predicted5}/${l.gold5}` : 'n/a'} | ${num(l?.spearman)} | ${pct(s.parseRate)} | ${num(s.secondsPerPair, 2)} | ${Math.round(s.tokensPerPair)} |`;
