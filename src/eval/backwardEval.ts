@@ -12,6 +12,7 @@ import { contentKey } from '../stages/contentKey';
 import { seedOf } from '../stages/llmStage';
 import { Bm25 } from './bm25';
 import { mapConcurrent } from './concurrent';
+import { pairFailure } from './pairFailure';
 import { mean, rougeL } from './metrics';
 import type { EvalPair } from './pairsFile';
 
@@ -63,7 +64,11 @@ export async function evalBackward(o: BackwardEvalOptions): Promise<BackwardRepo
     o.concurrency,
     async (p, i): Promise<BackwardItem> => {
       const id = contentKey('eval', p.output);
-      const r = await write({ id, text: p.output }, seedOf(id));
+      const r = await write({ id, text: p.output }, seedOf(id)).catch((err: unknown) => {
+        const reason = pairFailure(err);
+        if (reason === undefined) throw err;
+        return { ok: false as const, reason, tokensIn: 0, tokensOut: 0 };
+      });
       tokens += r.tokensIn + r.tokensOut;
       if (!r.ok) return { reference: p.instruction, generated: null, dropped: r.reason, rougeL: 0, onTopic: false };
       return { reference: p.instruction, generated: r.instruction, dropped: null, rougeL: rougeL(r.instruction, p.instruction), onTopic: index.ranksFirst(r.instruction, i) };

@@ -1,8 +1,9 @@
 /** `humpback eval` results as Markdown tables: one row per model for the backward model, one per model and mode for the scorer. */
 import type { EvalReport } from './runEval';
 
-const num = (x: number | undefined, digits = 3): string => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(digits));
-const pct = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? 'n/a' : `${(100 * x).toFixed(1)}%`);
+// A figure with no value (NaN: nothing to compare) is null once a report went through JSON.
+export const num = (x: number | null | undefined, digits = 3): string => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+const pct = (x: number | null | undefined): string => (typeof x === 'number' && Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a');
 
 export function backwardTable(reports: readonly EvalReport[]): string {
   const rows = reports.flatMap((r) => {

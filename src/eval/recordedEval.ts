@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../util/paths';
+import { num } from './evalTable';
 import type { EvalReport } from './runEval';
 import type { ScorerReport } from './scorerEval';
 
@@ -31,9 +32,9 @@ export function recordedFigures(model: string, mode: string, file = path.join(pr
 /** One line for a summary: the figures that say whether the data is any good. */
 export function figuresLine(f: RecordedFigures): string {
   const parts: string[] = [];
-  if (f.backward) parts.push(`instructions on-topic ${(100 * f.backward.onTopic).toFixed(0)}% (ROUGE-L ${f.backward.rougeL.toFixed(2)})`);
+  if (f.backward) parts.push(`instructions on-topic ${num(100 * f.backward.onTopic, 0)}% (ROUGE-L ${num(f.backward.rougeL, 2)})`);
   const s = f.scorer;
-  if (s?.shuffled) parts.push(`scorer AUC ${s.shuffled.auc.toFixed(2)} on shuffled pairs`);
-  if (s?.labelled) parts.push(`tier-5 precision ${s.labelled.precision.toFixed(2)} / recall ${s.labelled.recall.toFixed(2)}, Spearman ${s.labelled.spearman.toFixed(2)} on ${s.labelled.pairs} labelled pairs`);
+  if (s?.shuffled) parts.push(`scorer AUC ${num(s.shuffled.auc, 2)} on shuffled pairs`);
+  if (s?.labelled) parts.push(`tier-5 precision ${num(s.labelled.precision, 2)} / recall ${num(s.labelled.recall, 2)}, Spearman ${num(s.labelled.spearman, 2)} on ${s.labelled.pairs} labelled pairs`);
   return `${parts.join('; ')} (humpback eval, ${f.date.slice(0, 10)})`;
 }

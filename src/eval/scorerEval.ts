@@ -12,7 +12,7 @@ import type { LlmBackend } from '../llm/backend';
 import type { Scorer } from '../llm/scoring/scorer';
 import { contentKey } from '../stages/contentKey';
 import { seedOf } from '../stages/llmStage';
-import { PoisonRecordError } from '../core/errors';
+import { pairFailure } from './pairFailure';
 import { mapConcurrent } from './concurrent';
 import { auc, mean, precisionRecall, spearman } from './metrics';
 import type { EvalPair, LabelledPair } from './pairsFile';
@@ -69,10 +69,10 @@ export async function evalScorer(o: ScorerEvalOptions): Promise<ScorerReport> {
         tokens += r.tokensIn + r.tokensOut;
         return { value: r.expected ?? r.score, score: r.score };
       } catch (err) {
-        // A configuration or infrastructure failure ends the eval; an unusable answer is a data point.
-        if (!(err instanceof PoisonRecordError)) throw err;
-        failures[err.reason] = (failures[err.reason] ?? 0) + 1;
-        return { value: null, score: null, failure: err.reason };
+        const reason = pairFailure(err);
+        if (reason === undefined) throw err;
+        failures[reason] = (failures[reason] ?? 0) + 1;
+        return { value: null, score: null, failure: reason };
       }
     },
     (done) => o.onProgress?.(done, all.length),

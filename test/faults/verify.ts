@@ -302,8 +302,26 @@ export async function observe(trial: Trial): Promise<Observations> {
   return { snapshotLines, snapshots: snapshots.length, outputs, deadLetters, offsetsBehind, known, problems };
 }
 
+/**
+ * Reads again after an error kafkajs marks retriable: a single-node KRaft broker starved of CPU
+ * misses its 3 s session and fences itself for a moment, and its partitions answer "not the leader"
+ * until it is back. The stages ride that out with kafkajs' retries; the verifier must too, or a busy
+ * machine fails a trial that lost nothing. Observing has no side effects, so reading again is safe.
+ */
+async function observeRetrying(trial: Trial, attempts = 5): Promise<Observations> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await observe(trial);
+    } catch (err) {
+      if (attempt >= attempts || (err as { retriable?: unknown }).retriable !== true) throw err;
+      trial.event(`verify: ${String(err)}; reading again (attempt ${attempt + 1} of ${attempts})`);
+      await sleep(2000);
+    }
+  }
+}
+
 export async function verifyTrial(trial: Trial, opts: VerifyOptions): Promise<TrialResult> {
-  const obs = await observe(trial);
+  const obs = await observeRetrying(trial);
   const { notes, ...a } = account(trial.inputs, obs, opts);
   for (const n of notes) trial.event(n);
   return {

@@ -5,8 +5,11 @@ import { holdOut } from '../../src/eval/backwardEval';
 import { Bm25 } from '../../src/eval/bm25';
 import { auc, precisionRecall, rougeL, spearman } from '../../src/eval/metrics';
 import { readEvalPairs, readLabelledPairs } from '../../src/eval/pairsFile';
-import { shuffledPairs } from '../../src/eval/scorerEval';
-import { ConfigError } from '../../src/core/errors';
+import { figuresLine, recordedFigures } from '../../src/eval/recordedEval';
+import { evalScorer, shuffledPairs } from '../../src/eval/scorerEval';
+import type { LlmBackend } from '../../src/llm/backend';
+import type { Scorer } from '../../src/llm/scoring/scorer';
+import { ConfigError, PoisonRecordError, RetriableError } from '../../src/core/errors';
 
 describe('eval metrics', () => {
   it('AUC: 1 when every positive beats every negative, 0.5 for no separation, ties count half', () => {
@@ -101,5 +104,54 @@ describe('eval inputs', () => {
     const shuffled = shuffledPairs(seeds);
     expect(shuffled.map((p) => p.output)).toEqual(seeds.map((s) => s.output));
     expect(shuffled.every((p, i) => p.instruction !== seeds[i].instruction)).toBe(true);
+  });
+});
+
+describe('eval scorer: a pair that cannot be measured', () => {
+  const pairs = [
+    { instruction: 'How do I sort a list?', output: 'Use sorted(xs) for a new list, or xs.sort() in place.' },
+    { instruction: 'What is a tuple?', output: 'An immutable sequence: (1, 2, 3).' },
+    { instruction: 'How do I read a file?', output: 'open(path) in a with block, then read().' },
+  ];
+  const scorerThat = (fail: (instruction: string) => Error | undefined): Scorer => ({
+    mode: 'text',
+    promptVersion: 'test',
+    rate: (p) => {
+      const err = fail(p.instruction);
+      if (err) return Promise.reject(err);
+      return Promise.resolve({ score: (p.answer.length % 5) + 1, expected: null, distribution: null, rationale: '', attempts: 1, tokensIn: 10, tokensOut: 2 });
+    },
+  });
+  const run = (scorer: Scorer) => evalScorer({ scorer, backend: {} as unknown as LlmBackend, shuffledFrom: pairs, concurrency: 2 });
+
+  it('a generation past its timeout is counted as llm.failed and the eval goes on', async () => {
+    const report = await run(scorerThat((i) => (i === 'What is a tuple?' ? new RetriableError('embedded generation did not finish within 120000 ms') : undefined)));
+    expect(report.failures).toEqual({ 'llm.failed': 2 }); // the instruction appears in a true and a shuffled pair
+    expect(report.parseRate).toBeCloseTo(4 / 6);
+    expect(report.shuffled?.pairs).toBe(3);
+  });
+
+  it('an unparseable answer is counted by its reason; a configuration error ends the eval', async () => {
+    const unparseable = await run(scorerThat((i) => (i === 'How do I read a file?' ? new PoisonRecordError('score.unparseable', 'no score line') : undefined)));
+    expect(unparseable.failures).toEqual({ 'score.unparseable': 2 });
+    await expect(run(scorerThat(() => new ConfigError('model file missing. Fix: humpback model fetch')))).rejects.toThrow(/model file missing/);
+  });
+});
+
+describe('recorded eval figures (bench/results/eval.json)', () => {
+  it('merges the runs of one model and prints n/a where a figure had no value (NaN is null in JSON)', () => {
+    const base = { backend: 'embedded', machine: 'm', pairsSource: 's', labelledSource: null, problems: [], backwardExamples: [] };
+    const scorer = (mode: string, auc: number, precision: number) => ({ mode, promptVersion: 'v', parseRate: 1, secondsPerPair: 1, tokensPerPair: 1, failures: {}, shuffled: { pairs: 35, auc, gap: 1 }, labelled: { pairs: 176, precision, recall: 0.5, f1: 0.5, predicted5: 0, gold5: 42, spearman: 0.5, histogram: {} } });
+    const reports = [
+      { ...base, model: 'm1', date: '2026-12-04T00:00:00Z', backward: { pairs: 35, kept: 35, dropped: {}, rougeL: 0.234, onTopic: 0.771, referenceOnTopic: 0.771, secondsPerPair: 3, tokensPerPair: 400 }, scorers: [scorer('hybrid', 0.797, 0.5)] },
+      { ...base, model: 'm1', date: '2026-12-05T00:00:00Z', backward: null, scorers: [scorer('text', NaN, NaN)] },
+    ];
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hb-rec-')), 'eval.json');
+    fs.writeFileSync(file, JSON.stringify(reports));
+    expect(figuresLine(recordedFigures('m1', 'hybrid', file)!)).toBe(
+      'instructions on-topic 77% (ROUGE-L 0.23); scorer AUC 0.80 on shuffled pairs; tier-5 precision 0.50 / recall 0.50, Spearman 0.50 on 176 labelled pairs (humpback eval, 2026-12-04)',
+    );
+    expect(figuresLine(recordedFigures('m1', 'text', file)!)).toMatch(/scorer AUC n\/a on shuffled pairs; tier-5 precision n\/a/);
+    expect(recordedFigures('other', 'hybrid', file)).toBeUndefined();
   });
 });
