@@ -1,4 +1,5 @@
-import { Partitioners, type CompressionTypes, type Kafka } from 'kafkajs';
+import { type CompressionTypes, type Kafka } from 'kafkajs';
+import { JavaCompatiblePartitioner } from '../kafka/partitioner';
 import { readToEndWithOffsets } from '../kafka/readToEnd';
 import type { Serde } from '../kafka/serde/avroSerde';
 import type { ResolvedStage } from '../topology/loader';
@@ -32,7 +33,7 @@ export async function replayDeadLetters(kafka: Kafka, serde: Serde, stage: Resol
     messages.push({ key: letter.key, value: letter.value });
   }
   if (opts.dryRun || records.length === 0) return { refed: messages.length, skipped, byReason, group };
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: JavaCompatiblePartitioner });
   await producer.connect();
   try {
     if (messages.length > 0) await producer.send({ topic: stage.input, acks: -1, compression: opts.compression, messages });

@@ -1,5 +1,6 @@
 import { map, type OperatorFunction, type Subscription } from 'rxjs';
-import { Partitioners, type CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+import { type CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+import { JavaCompatiblePartitioner } from '../kafka/partitioner';
 import { ProducerSink, type OutgoingRecord } from '../kafka/producerSink';
 import type { StageMetrics } from '../metrics/stageMetrics';
 import { sleep } from '../core/backoff';
@@ -85,7 +86,7 @@ export class KafkaStageRunner {
 
   async start(): Promise<void> {
     // Java-compatible murmur2 partitioning: the same key lands where Kafka's own tools would put it.
-    this.producer = this.o.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = this.o.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: JavaCompatiblePartitioner });
     await this.producer.connect();
     const sink = new ProducerSink(this.producer, { logger: this.o.logger, compression: this.o.compression });
     this.sink = sink;
