@@ -68,6 +68,8 @@ export class KafkaSource {
   };
   private stopping = false;
   private crashes = 0;
+  private committing: Promise<void> | undefined;
+  private nextCommit: Promise<void> | undefined;
   joined = false;
 
   constructor(private readonly o: KafkaSourceOptions) {
@@ -172,8 +174,23 @@ export class KafkaSource {
     return live();
   }
 
-  /** Commits each partition's offset past its finished prefix; a failure (e.g. mid-rebalance) is retried next time. */
-  async commit(): Promise<void> {
+  /**
+   * Commits each partition's offset past its finished prefix; a failure (e.g. mid-rebalance) is
+   * retried next time. One commit request at a time: a call during one runs once it is done.
+   */
+  commit(): Promise<void> {
+    if (this.committing) {
+      this.nextCommit ??= this.committing.then(() => {
+        this.nextCommit = undefined;
+        return this.commit();
+      });
+      return this.nextCommit;
+    }
+    this.committing = this.commitOnce().finally(() => (this.committing = undefined));
+    return this.committing;
+  }
+
+  private async commitOnce(): Promise<void> {
     const consumer = this.consumer;
     if (!consumer) return;
     const offsets = [...this.offsets].flatMap(([partition, p]) => {

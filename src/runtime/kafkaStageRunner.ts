@@ -46,7 +46,8 @@ export interface KafkaStageRunnerOptions {
  *                                           policy; one record per key at a time, so key order holds
  *     -> awaitEach(produce)                 its outputs, or its dead letter (failed for good, or outputs
  *                                           the broker refused as too large); acks=all, idempotent
- *     -> finish                             its offset joins the committable prefix (committed every second)
+ *     -> finish                             its offset joins the committable prefix (committed every
+ *                                           second, and at once when nothing is in flight)
  *
  * The two middle steps are processRecords() (below), which tests drive without a broker. The producer
  * sink sends in the order records reach it, so two records of one key (processed one after the
@@ -134,6 +135,9 @@ export class KafkaStageRunner {
     record.finish();
     this.lastProgressAt = this.now();
     this.o.metrics.finished(record.fetchedAt, this.lastProgressAt, ingestedAt(record.headers));
+    // Ran dry (the backlog is done, or the stage waits for its input): commit now, not at the next tick,
+    // so the group's lag reads 0 as soon as the work is.
+    if (this.source.inFlightCount === 0 && !this.stopping) void this.commit();
   }
 
   /** Commits every partition's offset past its finished prefix. */
