@@ -138,8 +138,9 @@ export class OpenAiBackend implements LlmBackend {
  * An empty `choices` list or a null content stays an empty answer, for the stage to judge.
  */
 function checkedChoices<T extends { choices: unknown[] }>(res: T): T['choices'] {
-  const choices: unknown = (res as unknown as { choices?: unknown } | null)?.choices;
-  if (Array.isArray(choices)) return res.choices;
+  // Typed as a completion, but the client hands over whatever the 200 carried.
+  const body: unknown = res;
+  if (typeof body === 'object' && body !== null && 'choices' in body && Array.isArray(body.choices)) return res.choices;
   const what = typeof res === 'string' ? `text ${JSON.stringify((res as string).slice(0, 80))}` : res === null || res === undefined ? 'an empty body' : 'JSON without a choices list';
   throw new MalformedAnswerError(`the server answered 200 with ${what}, not a completion`);
 }

@@ -163,12 +163,12 @@ export function buildStageSchema(stages: readonly RegisteredStage[]): z.ZodType<
       // A programming error in the registry, not a user mistake: fail loudly at start-up.
       throw new Error(`stage type ${def.type}: option(s) ${clash.join(', ')} clash with common stage fields`);
     }
-    return commonStageFields.extend({ type: z.literal(def.type) }).extend(def.options);
+    // Common fields first (error hints list keys in this order); the check above rules out overlaps.
+    return z.strictObject({ ...commonStageFields.shape, type: z.literal(def.type), ...def.options });
   });
   const [first, ...rest] = options;
   if (first === undefined) throw new Error('the stage registry is empty');
-  // The options' exact shapes are only known at run time, hence the one widening cast.
-  return z.discriminatedUnion('type', [first, ...rest]) as unknown as z.ZodType<StageEntry>;
+  return z.discriminatedUnion('type', [first, ...rest]);
 }
 
 /** The whole topology file: structure from zod, cross-field rules (references, schemas) in superRefine. */
