@@ -6,10 +6,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Partitioners, type Kafka } from 'kafkajs';
+import { type Kafka } from 'kafkajs';
+import { JavaCompatiblePartitioner } from '../kafka/partitioner';
 import { Registry } from 'prom-client';
 import { stringify } from 'yaml';
-import { connectKafka } from '../kafka/connect';
+import type { KafkaConnector } from '../kafka/connect';
 import { partitionEnds, splitPartitionKey } from '../kafka/offsets';
 import { readToEnd } from '../kafka/readToEnd';
 import { createSerde, type Serde } from '../kafka/serde/avroSerde';
@@ -45,6 +46,8 @@ export interface DemoOptions {
   metrics?: { port: number; isDefault: boolean };
   /** The embedded model for the LLM stages instead of the topology's: a catalogue name or a .gguf path. */
   model?: EmbeddedModelChoice;
+  /** How to reach Kafka (the CLI's starts the local broker when none is configured). */
+  connect: KafkaConnector;
 }
 
 /** Runs whose topics stay in the broker: this one and the two before it. */
@@ -78,7 +81,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport | undefined> {
   else say(`LLM server: ${process.env.HUMPBACK_LLM_BASE_URL} (HUMPBACK_LLM_BASE_URL)`);
 
   const logger = o.logger;
-  const { kafka, compression } = await connectKafka(resolved, logger);
+  const { kafka, compression } = await o.connect(resolved, logger);
   await ensureTopics(kafka, resolved);
   await removeEarlierRuns(kafka, say);
   const serde = await createSerde();
@@ -96,7 +99,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport | undefined> {
 
   const topic = (name: string): string => `${runId}.${name}`;
   say(`ingesting ${o.inputs.join(', ')}`);
-  await timed('ingest', () => runIngest(o.inputs, { topology: topologyFile, topic: topic('documents'), dlq: topic('ingest.dlq'), pollSeconds: '2', maxDocumentMb: '10' }));
+  await timed('ingest', () => runIngest(o.inputs, { topology: topologyFile, topic: topic('documents'), dlq: topic('ingest.dlq'), pollSeconds: '2', maxDocumentMb: '10' }, o.connect));
   if (process.exitCode === 130) return undefined;
 
   // Stages before the LLM (cheap, run on everything) and after the cap (run on the capped segments).
@@ -160,7 +163,7 @@ async function capSegments(kafka: Kafka, t: ResolvedTopology, runId: string, max
   const source = bt.input.replace(/\.capped$/, '');
   const all = await readToEnd(kafka, source, `${runId}.demo-cap`);
   const first = all.slice(0, max);
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: JavaCompatiblePartitioner });
   await producer.connect();
   try {
     if (first.length > 0) await producer.send({ topic: bt.input, acks: -1, messages: first.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) });

@@ -1,6 +1,7 @@
-import { ConfigResourceTypes, Partitioners, type Admin, type Producer } from 'kafkajs';
+import { ConfigResourceTypes, type Admin, type Producer } from 'kafkajs';
+import { JavaCompatiblePartitioner } from '../kafka/partitioner';
 import { applyTopics } from '../kafka/admin';
-import { connectKafka } from '../kafka/connect';
+import type { KafkaConnector } from '../kafka/connect';
 import { ProducerSink } from '../kafka/producerSink';
 import { createSerde } from '../kafka/serde/avroSerde';
 import { megabytesToBytes } from './limits';
@@ -44,7 +45,8 @@ function positiveNumber(value: string, flag: string, example: string): number {
  * `humpback ingest` without its command line: crawl files to Document records on the documents topic
  * (or counted only, for a dry run), problems to the dead-letter topic and stderr; `--watch` keeps going.
  */
-export async function runIngest(paths: string[], opts: IngestOptions): Promise<void> {
+/** `connect`: how to reach Kafka (the CLI's falls back to the local broker). */
+export async function runIngest(paths: string[], opts: IngestOptions, connect: KafkaConnector): Promise<void> {
   const logger = createLogger({ component: 'ingest' });
   const maxDocumentBytes = megabytesToBytes(positiveNumber(opts.maxDocumentMb, '--max-document-mb', '10'));
   const pollMs = positiveNumber(opts.pollSeconds, '--poll-seconds', '2') * 1000;
@@ -70,7 +72,7 @@ export async function runIngest(paths: string[], opts: IngestOptions): Promise<v
 
   const progress = new Progress({ out: process.stderr, totalBytes: totalSize(expansion) });
   const report = (p: ReadProblem): void => progress.log(`humpback ingest: problem ${p.reason}: ${p.message}`);
-  const sink = opts.dryRun ? dryRunSink(report) : await kafkaSink(opts, maxDocumentBytes, logger, report);
+  const sink = opts.dryRun ? dryRunSink(report) : await kafkaSink(opts, connect, maxDocumentBytes, logger, report);
   progress.restartClock(); // rates cover reading and producing, not topic creation and connecting
   const readerOpts = { maxDocumentBytes, now: Date.now, signal: abort.signal };
 
@@ -117,6 +119,7 @@ function wantedMessageBytes(maxDocumentBytes: number): number {
 
 async function kafkaSink(
   opts: IngestOptions,
+  connect: KafkaConnector,
   maxDocumentBytes: number,
   logger: Logger,
   report: (p: ReadProblem) => void,
@@ -138,7 +141,7 @@ async function kafkaSink(
     implicit: true,
   };
 
-  const { kafka, compression } = await connectKafka(topology, logger);
+  const { kafka, compression } = await connect(topology, logger);
   const admin = kafka.admin();
   await admin.connect();
   let maxMessageBytes: number;
@@ -156,7 +159,7 @@ async function kafkaSink(
   }
 
   // Java-compatible murmur2 partitioning, idempotent: the same key lands where Kafka's own tools would put it.
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: JavaCompatiblePartitioner });
   await producer.connect();
   const sink = new ProducerSink(producer, { logger, compression, maxBatchBytes: batchBudget(maxMessageBytes) });
   const serde = await createSerde();

@@ -1,24 +1,28 @@
 import { Kafka, type LogEntry, logLevel, type logCreator } from 'kafkajs';
 import { ConfigError } from '../core/errors';
 import { createLogger, type Logger } from '../core/logger';
-import { startLocalBroker } from '../dev/localBroker';
 import type { ClientConfig } from './security/clientConfig';
 import { kafkajsSecurity } from './security/kafkajsOptions';
 
 /**
- * The brokers to use: $KAFKA_BROKERS (comma list) when set, else the config's bootstrap.servers, and
- * then nothing is started; otherwise the local broker, started if needed (reused when already running).
+ * Where to find brokers when neither $KAFKA_BROKERS nor bootstrap.servers names any: the CLI passes
+ * the local development broker (src/dev), which the engine itself knows nothing of.
  */
-export async function resolveBrokers(logger: Logger, config?: ClientConfig): Promise<string[]> {
+export type BrokerFallback = (logger: Logger) => Promise<string[]>;
+
+/**
+ * The brokers to use: $KAFKA_BROKERS (comma list) when set, else the config's bootstrap.servers;
+ * otherwise the fallback's (plaintext only), and without one a ConfigError naming the settings.
+ */
+export async function resolveBrokers(logger: Logger, config?: ClientConfig, fallback?: BrokerFallback): Promise<string[]> {
   const fromEnv = parseBrokerList(process.env.KAFKA_BROKERS);
   if (fromEnv.length > 0) return fromEnv;
   if (config && config.brokers.length > 0) return config.brokers;
   if (config && config.protocol !== 'PLAINTEXT') {
     throw new ConfigError(`security.protocol is ${config.protocol} but no brokers are given, and the local broker speaks PLAINTEXT. Fix: set KAFKA_BROKERS or bootstrap.servers in the KAFKA_CONFIG file`);
   }
-  const local = await startLocalBroker({ logger: logger.child({ component: 'kafka-local' }) });
-  if (local.alreadyRunning) logger.debug('using the running local Kafka broker', { brokers: local.brokers });
-  return [local.brokers];
+  if (fallback === undefined) throw new ConfigError('no Kafka brokers given. Fix: set KAFKA_BROKERS (host:port,...) or bootstrap.servers in the KAFKA_CONFIG file');
+  return fallback(logger);
 }
 
 export function parseBrokerList(value: string | undefined): string[] {
@@ -80,7 +84,7 @@ export function kafkajsLogCreator(logger: Logger): logCreator {
 /**
  * A kafkajs client with our defaults: logs through our logger, a 3 s connection timeout (the 1 s
  * default trips on a busy laptop) and bounded exponential retries (~30 s in all) for broker hiccups.
- * `security` (TLS, SASL) comes from resolveClientConfig; commands get their client from connectKafka.
+ * `security` (TLS, SASL) comes from resolveClientConfig; commands get their client from connectKafka (connect.ts).
  */
 export function createKafka(brokers: string[], clientId: string, logger: Logger = createLogger({ component: 'kafkajs' }), security?: ClientConfig): Kafka {
   return new Kafka({

@@ -41,6 +41,12 @@ describe('the folders of src', () => {
     expect([...graph.keys()].map((f) => cycleThrough(graph, f)).filter(Boolean)).toEqual([]);
   });
 
+  it('only the CLI reaches the development tooling (local broker, promtool) in src/dev', () => {
+    const graph = folderGraph();
+    const users = [...graph].filter(([, to]) => to.has('dev')).map(([from]) => from);
+    expect(users).toEqual(['cli']);
+  });
+
   it('core imports no other folder of the engine', () => {
     expect([...(folderGraph().get('core') ?? [])]).toEqual([]);
   });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { demoSummary } from '../../demo/demoSummary';
 import { runDemo } from '../../demo/runDemo';
+import { connectCommand } from '../connect';
 import { metricsPort } from '../../metrics/server';
 import { ConfigError } from '../../core/errors';
 import { createLogger } from '../../core/logger';
@@ -40,7 +41,7 @@ export function registerDemoCommand(program: Command): void {
         if (!Number.isInteger(maxSegments) || maxSegments < 0) throw new ConfigError(`--max-segments ${flags.maxSegments}: expected a whole number (0 = all). Fix: e.g. --max-segments 100`);
         const [modelPath, choice] = modelChoice(flags.model);
         const model = flags.model ? { path: modelPath && path.resolve(modelPath), name: choice.spec?.name } : undefined;
-        const report = await runDemo({ topologyFile: findTopologyFile(flags.topology), inputs: paths, outDir: flags.out, maxSegments, model, logger: createLogger({ component: 'demo' }), metrics: metricsPort(flags.metricsPort) });
+        const report = await runDemo({ topologyFile: findTopologyFile(flags.topology), inputs: paths, outDir: flags.out, maxSegments, model, logger: createLogger({ component: 'demo' }), metrics: metricsPort(flags.metricsPort), connect: connectCommand });
         if (report) process.stdout.write(await demoSummary(report));
       }),
     );

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { connectKafka } from '../../kafka/connect';
+import { connectCommand } from '../connect';
 import { createSerde } from '../../kafka/serde/avroSerde';
 import { replayDeadLetters } from '../../ops/dlqReplay';
 import { ConfigError } from '../../core/errors';
@@ -23,7 +23,7 @@ export function registerDlqCommands(program: Command): void {
         const topology = resolveTopology(loadTopology(findTopologyFile(opts.topology)));
         const stage = topology.stages.find((s) => s.name === name);
         if (!stage) throw new ConfigError(`no stage "${name}" in ${opts.topology}. Fix: pick one of ${topology.stages.map((s) => s.name).join(', ')}`);
-        const { kafka, compression } = await connectKafka(topology, logger);
+        const { kafka, compression } = await connectCommand(topology, logger);
         const r = await replayDeadLetters(kafka, await createSerde(), stage, { ...opts, compression });
         const reasons = Object.entries(r.byReason).map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none';
         const verb = opts.dryRun ? 'would re-feed' : 're-fed';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_MAX_DOCUMENT_BYTES } from '../../ingest/limits';
 import { runIngest, type IngestOptions } from '../../ingest/runIngest';
+import { connectCommand } from '../connect';
 import { action } from '../fail';
 import { DEFAULT_TOPOLOGY, findTopologyFile } from '../topologyFile';
 
@@ -20,6 +21,6 @@ export function registerIngestCommand(program: Command): void {
     .option('--poll-seconds <n>', 'how often --watch looks at the folder', '2')
     .option('--max-document-mb <n>', 'size cap per document, checked while reading and decompressing', String(DEFAULT_MAX_DOCUMENT_BYTES / 1024 / 1024))
     .option('--dry-run', 'read and count only; no Kafka')
-    .action(action(async (paths: string[], opts: IngestOptions) => runIngest(paths, { ...opts, topology: findTopologyFile(opts.topology) })));
+    .action(action(async (paths: string[], opts: IngestOptions) => runIngest(paths, { ...opts, topology: findTopologyFile(opts.topology) }, connectCommand)));
 }
 

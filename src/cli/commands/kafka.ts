@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { localBrokerStatus, startLocalBroker, stopLocalBroker } from '../../dev/localBroker';
 import { resolveBrokers } from '../../kafka/brokers';
+import { localBroker } from '../connect';
 import { runKafkaTool } from '../../dev/broker/tools';
 import { resolveClientConfig } from '../../kafka/security/clientConfig';
 import { javaClientProperties } from '../../kafka/security/javaClientProperties';
@@ -75,7 +76,7 @@ export function registerKafkaCommands(program: Command): void {
       action(async (args: string[], opts: { topology: string }) => {
         const topology = resolveTopology(loadTopology(findTopologyFile(opts.topology)));
         const config = resolveClientConfig(topology.kafka);
-        const brokers = (await resolveBrokers(logger, config)).join(',');
+        const brokers = (await resolveBrokers(logger, config, localBroker)).join(',');
         const own = args.some((a) => a === '--command-config' || a.startsWith('--command-config='));
         if (own || config.protocol === 'PLAINTEXT') {
           process.exitCode = await runKafkaTool('consumer-groups', args, brokers, logger);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
-import { connectKafka } from '../../kafka/connect';
+import { connectCommand } from '../connect';
 import { createSerde } from '../../kafka/serde/avroSerde';
 import { endpointSchema, llmConfigSchema } from '../../llm/llmConfig';
 import { METRIC } from '../../metrics/names';
@@ -49,7 +49,7 @@ export function registerReplayCommand(program: Command): void {
         const iteration = parseIteration(opts.iteration);
         const base = iterationTopology(loadTopology(findTopologyFile(opts.topology)), iteration);
         const topology = resolveTopology(withScorer(base, opts.scorer, opts.scorerModel, logger));
-        const { kafka, compression } = await connectKafka(topology, logger);
+        const { kafka, compression } = await connectCommand(topology, logger);
         await ensureTopics(kafka, topology);
         const registry = new Registry();
         await runStages(topology.stages, { kafka, compression, serde: await createSerde(), logger, registry }, { untilDrained: !opts.follow, onProgress: drainProgressLine(process.stderr), metrics: metricsPort(opts.metricsPort) });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
-import { connectKafka } from '../../kafka/connect';
+import { connectCommand } from '../connect';
 import { createSerde } from '../../kafka/serde/avroSerde';
 import { metricsPort } from '../../metrics/server';
 import { ConfigError } from '../../core/errors';
@@ -34,7 +34,7 @@ export function registerRunCommand(program: Command): void {
         const logger = createLogger({ component: 'run' });
         const topology = resolveTopology(loadTopology(findTopologyFile(opts.topology)));
         const stages = pickStages(topology, opts.stages);
-        const { kafka, compression } = await connectKafka(topology, logger);
+        const { kafka, compression } = await connectCommand(topology, logger);
         if (opts.applyTopics) await ensureTopics(kafka, topology);
         const deps = { kafka, compression, serde: await createSerde(), logger, registry: new Registry() };
         await runStages(stages, deps, { untilDrained: opts.untilDrained === true, onProgress: drainProgressLine(process.stderr), metrics: metricsPort(opts.metricsPort) });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { connectKafka } from '../../kafka/connect';
+import { connectCommand } from '../connect';
 import { createSerde } from '../../kafka/serde/avroSerde';
 import { ConfigError } from '../../core/errors';
 import { createLogger, type Logger } from '../../core/logger';
@@ -44,7 +44,7 @@ export function registerSnapshotCommands(program: Command): void {
       action(async (opts: SnapshotOptions) => {
         const logger = createLogger({ component: 'snapshot' });
         const { settings, resolved } = load(opts.topology, opts.iteration, { tiers: parseTiers(opts.tier), outDir: opts.out, format: opts.format, sourceTag: opts.sourceTag });
-        const { kafka } = await connectKafka(resolved, logger);
+        const { kafka } = await connectCommand(resolved, logger);
         const result = await snapshotNow({ kafka, serde: await createSerde(), settings, logger });
         if (result.written === undefined) {
           const why = result.recordsRead > 0 ? `${result.recordsRead} record(s) read, all in earlier snapshots` : 'no records since the last snapshot';
@@ -68,7 +68,7 @@ export function registerSnapshotCommands(program: Command): void {
         if (settings.every === undefined) {
           throw new ConfigError(`${opts.topology}: trainer.every is not set, so the trainer would never take a snapshot. Fix: add "every: { examples: 1000, minutes: 60 }" under trainer, or run \`humpback snapshot\``);
         }
-        const { kafka } = await connectKafka(resolved, logger);
+        const { kafka } = await connectCommand(resolved, logger);
         await runTrainer(kafka, settings, logger, metricsPort(opts.metricsPort));
       }),
     );

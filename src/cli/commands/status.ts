@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { connectKafka } from '../../kafka/connect';
+import { connectCommand } from '../connect';
 import { stageStatus, statusTable } from '../../ops/stageStatus';
 import { ConfigError } from '../../core/errors';
 import { createLogger } from '../../core/logger';
@@ -26,7 +26,7 @@ export function registerStatusCommand(program: Command): void {
         const declared = loadTopology(findTopologyFile(opts.topology));
         const topology = resolveTopology(declared);
         const trainer = trainerSettings(topology, declared.trainer);
-        const { kafka } = await connectKafka(topology, logger);
+        const { kafka } = await connectCommand(topology, logger);
         const admin = kafka.admin();
         await admin.connect();
         const rows = await stageStatus(admin, topology, { group: trainer.group, topics: trainer.topics }, seconds * 1000).finally(() => admin.disconnect());

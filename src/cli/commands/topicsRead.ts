@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { connectKafka } from '../../kafka/connect';
+import { connectCommand } from '../connect';
 import { readToEnd } from '../../kafka/readToEnd';
 import { createSerde } from '../../kafka/serde/avroSerde';
 import type { RecordTypeName } from '../../records/types';
@@ -30,7 +30,7 @@ export function registerTopicsReadCommand(program: Command): void {
         const type = (opts.type ?? resolved.topics.find((t) => t.name === topic)?.schema) as RecordTypeName | undefined;
         if (!type || !RECORD_TYPE_NAMES.includes(type)) throw new ConfigError(`no record type for topic ${topic}. Fix: --type <one of ${RECORD_TYPE_NAMES.join(', ')}>, or declare the topic with its schema in the topology`);
         const limit = opts.limit === undefined ? Infinity : Number(opts.limit);
-        const { kafka } = await connectKafka(resolved, logger);
+        const { kafka } = await connectCommand(resolved, logger);
         const serde = await createSerde();
         const records = (await readToEnd(kafka, topic, `${resolved.name}.topics-read-${process.pid}-${Date.now()}`)).slice(0, limit);
         for (const r of records) {

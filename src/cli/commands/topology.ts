@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { applyTopics, type ApplyResult } from '../../kafka/admin';
-import { connectKafka } from '../../kafka/connect';
+import { connectCommand } from '../connect';
 import { updateTopicConfigs, type TopicConfigUpdate } from '../../kafka/topicConfigs';
 import { strimziTopicsYaml } from '../../deploy/strimziTopics';
 import { ConfigError } from '../../core/errors';
@@ -38,7 +38,7 @@ export function registerTopologyCommands(program: Command): void {
       action(async (opts: { topology: string }) => {
         const logger = createLogger({ component: 'topics' });
         const resolved = resolveTopology(loadTopology(findTopologyFile(opts.topology)));
-        const admin = (await connectKafka(resolved, logger)).kafka.admin();
+        const admin = (await connectCommand(resolved, logger)).kafka.admin();
         await admin.connect();
         try {
           const result = await applyTopics(admin, resolved.topics);
