@@ -17,7 +17,9 @@ import { ConfigError, InfrastructureError, PoisonRecordError, errorMessage, isRe
  *    as `stage.retries-exhausted`. Nothing else retries: the LLM clients make one request per call;
  *  - `infrastructure`: the broker or the schema registry is unreachable: not the record's fault and
  *    not charged to it: retried with backoff (up to 30 s apart) until it passes or the stage stops,
- *    never dead-lettered (the dead-letter topic lives on the same broker);
+ *    never dead-lettered (the dead-letter topic lives on the same broker). A single call outside a
+ *    record's work (a command reading offsets, a stage's last commit) has BROKER_CALL_POLICY instead:
+ *    about 20 s for a leader election or a coordinator move to settle, then the broker's error;
  *  - `aborted`: the stage is stopping: the record is left for the next owner (not committed).
  */
 export type FailureClass = 'poison' | 'bug' | 'config' | 'transient' | 'infrastructure' | 'aborted';
@@ -35,14 +37,29 @@ export interface RetryPolicy {
   retries: number;
   /** Waits between attempts of one record. */
   backoff: BackoffOptions;
-  /** Waits while the broker or the registry is unreachable (attempts unbounded). */
+  /** Waits while the broker or the registry is unreachable. */
   infrastructure: BackoffOptions;
+  /** Waits for infrastructure at most (then the call fails with its error); unbounded when unset. */
+  infrastructureRetries?: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   retries: 3,
   backoff: { initialMs: 1000, maxMs: 30_000 },
   infrastructure: { initialMs: 200, maxMs: 30_000 },
+};
+
+/**
+ * One call to the broker outside a record's work: a command reading offsets, a stage's last commit
+ * at shutdown. It rides out what a busy single broker does for seconds (a leader election, a
+ * coordinator moving: "not the leader for that topic-partition"), up to about 20 s, then fails with
+ * the broker's error, so a command against a broker that is down ends instead of waiting forever.
+ */
+export const BROKER_CALL_POLICY: RetryPolicy = {
+  retries: 0,
+  backoff: DEFAULT_RETRY_POLICY.backoff,
+  infrastructure: { initialMs: 500, maxMs: 5000 },
+  infrastructureRetries: 6,
 };
 
 /** The policy of a stage with `retries` from its topology entry. */
@@ -91,7 +108,8 @@ export function attempt<T>(work: () => PromiseLike<T> | T, policy: RetryPolicy, 
       if (subscriber.closed) return;
       if (hooks.signal?.aborted) return stopped();
       const kind = failureClass(err);
-      if (kind === 'infrastructure' || (kind === 'transient' && attempts <= policy.retries)) {
+      const waitForInfrastructure = kind === 'infrastructure' && stalls < (policy.infrastructureRetries ?? Infinity);
+      if (waitForInfrastructure || (kind === 'transient' && attempts <= policy.retries)) {
         const infrastructure = kind === 'infrastructure';
         const delayMs = infrastructure ? retryDelay((stalls += 1), err, policy.infrastructure) : retryDelay(attempts, err, policy.backoff);
         hooks.onRetry?.({ attempt: attempts, delayMs, error: err, infrastructure });
@@ -102,6 +120,7 @@ export function attempt<T>(work: () => PromiseLike<T> | T, policy: RetryPolicy, 
       if (kind === 'config' || kind === 'aborted') return subscriber.error(err);
       if (err instanceof PoisonRecordError) return done({ ok: false, reason: err.reason, message: err.message, detail: err.detail, attempts });
       if (kind === 'transient') return done({ ok: false, reason: 'stage.retries-exhausted', message: errorMessage(err), attempts });
+      if (kind === 'infrastructure') return done({ ok: false, reason: 'infrastructure.unavailable', message: errorMessage(err), attempts });
       done({ ok: false, reason: `stage.${err instanceof Error ? err.name : 'non-error'}`, message: errorMessage(err), attempts });
     };
     function run(): void {

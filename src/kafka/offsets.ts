@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
 import { ConfigError } from '../core/errors';
+import { BROKER_CALL_POLICY, retrying } from '../core/retryPolicy';
 
 /** Offsets of a consumer group and watermarks of topics, keyed `topic:partition` (numbers: far below 2^53). */
 export function partitionKey(topic: string, partition: number): string {
@@ -12,21 +13,24 @@ export function splitPartitionKey(key: string): { topic: string; partition: numb
   return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) };
 }
 
-/** Per `topic:partition`, the low and high watermarks (high = the next offset to be written). */
+/**
+ * Per `topic:partition`, the low and high watermarks (high = the next offset to be written). Like
+ * every read here, under BROKER_CALL_POLICY: a leader election on the broker is waited out.
+ */
 export async function partitionEnds(admin: Admin, topics: readonly string[]): Promise<Map<string, { low: number; high: number }>> {
-  const existing = new Set(await admin.listTopics());
+  const existing = new Set(await retrying(() => admin.listTopics(), BROKER_CALL_POLICY));
   const missing = topics.filter((t) => !existing.has(t));
   if (missing.length > 0) throw new ConfigError(`topic(s) ${missing.join(', ')} do not exist. Fix: run \`humpback topics apply\` (and the stages that fill them)`);
   const ends = new Map<string, { low: number; high: number }>();
   for (const topic of topics) {
-    for (const p of await admin.fetchTopicOffsets(topic)) ends.set(partitionKey(topic, p.partition), { low: Number(p.low), high: Number(p.high) });
+    for (const p of await retrying(() => admin.fetchTopicOffsets(topic), BROKER_CALL_POLICY)) ends.set(partitionKey(topic, p.partition), { low: Number(p.low), high: Number(p.high) });
   }
   return ends;
 }
 
 export async function committedOffsets(admin: Admin, groupId: string, topics: string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const t of await admin.fetchOffsets({ groupId, topics })) {
+  for (const t of await retrying(() => admin.fetchOffsets({ groupId, topics }), BROKER_CALL_POLICY)) {
     for (const p of t.partitions) if (Number(p.offset) >= 0) out.set(partitionKey(t.topic, p.partition), Number(p.offset));
   }
   return out;

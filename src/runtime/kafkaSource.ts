@@ -5,7 +5,7 @@ import { backoffDelay, sleep } from '../core/backoff';
 import { errorMessage } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { PartitionOffsets, type OffsetEntry } from './partitionOffsets';
-import { DEFAULT_RETRY_POLICY } from '../core/retryPolicy';
+import { BROKER_CALL_POLICY, DEFAULT_RETRY_POLICY, retrying } from '../core/retryPolicy';
 import type { InputMessage } from './stageWork';
 
 /** A fetched record on its way through the stage, and its partition's entry for the committable offset. */
@@ -191,6 +191,14 @@ export class KafkaSource {
   }
 
   private async commitOnce(): Promise<void> {
+    try {
+      await this.commitOrThrow();
+    } catch (err) {
+      this.o.logger.debug('commit failed; will retry', { error: errorMessage(err) });
+    }
+  }
+
+  private async commitOrThrow(): Promise<void> {
     const consumer = this.consumer;
     if (!consumer) return;
     const offsets = [...this.offsets].flatMap(([partition, p]) => {
@@ -198,11 +206,21 @@ export class KafkaSource {
       return offset === undefined ? [] : [{ partition, offset, p }];
     });
     if (offsets.length === 0) return;
+    await consumer.commitOffsets(offsets.map(({ partition, offset }) => ({ topic: this.o.topic, partition, offset })));
+    offsets.forEach(({ offset, p }) => p.markCommitted(offset));
+  }
+
+  /**
+   * The last commit before leaving the group, when no later tick would retry it: under the broker-call
+   * policy (a leader election is waited out). If it still fails, the records since the previous
+   * commit go to the next owner again (at least once), which the log says.
+   */
+  async commitFinal(): Promise<void> {
+    await (this.nextCommit ?? this.committing);
     try {
-      await consumer.commitOffsets(offsets.map(({ partition, offset }) => ({ topic: this.o.topic, partition, offset })));
-      offsets.forEach(({ offset, p }) => p.markCommitted(offset));
+      await retrying(() => this.commitOrThrow(), BROKER_CALL_POLICY);
     } catch (err) {
-      this.o.logger.debug('commit failed; will retry', { error: errorMessage(err) });
+      this.o.logger.warn('last commit failed; records since the previous commit will be processed again by the next owner', { error: errorMessage(err) });
     }
   }
 

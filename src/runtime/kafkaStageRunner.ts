@@ -159,7 +159,8 @@ export class KafkaStageRunner {
     // Unfinished records (a drain timeout, a fatal error) are left uncommitted for the next owner.
     this.abort.abort();
     this.subscription?.unsubscribe();
-    await this.commit();
+    this.o.metrics.setInFlight(this.source.inFlightCount);
+    await this.source.commitFinal();
     await this.source.close();
     await this.sink?.close();
     await this.producer?.disconnect().catch(() => undefined);

@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { Serde } from '../kafka/serde/avroSerde';
 import { sleep } from '../core/backoff';
 import { ConfigError } from '../core/errors';
+import { BROKER_CALL_POLICY, retrying } from '../core/retryPolicy';
 import type { Logger } from '../core/logger';
 import { committedOffsets, partitionEnds, splitPartitionKey } from '../kafka/offsets';
 import type { TrainerMetrics } from './metrics';
@@ -38,7 +39,7 @@ export async function snapshotNow(o: SnapshotNowOptions): Promise<SnapshotNowRes
   let ends: Map<string, { low: number; high: number }>;
   let committed: Map<string, number>;
   try {
-    const { groups } = await admin.describeGroups([settings.group]);
+    const { groups } = await retrying(() => admin.describeGroups([settings.group]), BROKER_CALL_POLICY);
     const members = groups[0]?.members.length ?? 0;
     if (members > 0) {
       throw new ConfigError(
@@ -97,7 +98,7 @@ async function commitCoveredOffsets(o: SnapshotNowOptions, ends: ReadonlyMap<str
   const admin = o.kafka.admin();
   await admin.connect();
   try {
-    for (const [topic, partitions] of byTopic) await admin.setOffsets({ groupId: o.settings.group, topic, partitions });
+    for (const [topic, partitions] of byTopic) await retrying(() => admin.setOffsets({ groupId: o.settings.group, topic, partitions }), BROKER_CALL_POLICY);
     o.logger.info('committed the trainer group past records already in snapshots', { group: o.settings.group, topics: [...byTopic.keys()] });
   } finally {
     await admin.disconnect();

@@ -1,6 +1,7 @@
 import { TestScheduler } from 'rxjs/testing';
 import { ConfigError, InfrastructureError, PoisonRecordError, RetriableError } from '../../src/core/errors';
-import { attempt, failureClass, type RetryPolicy } from '../../src/core/retryPolicy';
+import { KafkaJSProtocolError } from 'kafkajs';
+import { BROKER_CALL_POLICY, attempt, failureClass, retrying, type RetryPolicy } from '../../src/core/retryPolicy';
 
 /** Waits at the top of their jitter range (random() = 1): 10, 20, 40, 80 ms, capped at 100. */
 const POLICY: RetryPolicy = {
@@ -83,6 +84,37 @@ describe('the retry policy', () => {
       // 5 + 10 + 20 + 40 + 80 ms of outage, then one transient failure (10 ms), then success.
       expectObservable(attempt(s.work, POLICY)).toBe('165ms (x|)', { x: { ok: true, value: 'done', attempts: 2 } });
     });
+  });
+
+  it('bounds the waits for infrastructure when the policy says so (a one-off broker call), then gives the error back', () => {
+    const ts = scheduler();
+    ts.run(({ expectObservable }) => {
+      const notLeader = () => new KafkaJSProtocolError('This server is not the leader for that topic-partition');
+      const s = script(ts, ...Array.from({ length: 10 }, notLeader));
+      const failed = { ok: false, reason: 'infrastructure.unavailable', message: 'This server is not the leader for that topic-partition', attempts: 1 };
+      expectObservable(attempt(s.work, { ...POLICY, infrastructureRetries: 3 })).toBe('35ms (x|)', { x: failed });
+      ts.flush();
+      expect(s.calls).toEqual([0, 5, 15, 35]); // 1 + 3 calls, 5, 10, 20 ms apart
+    });
+  });
+
+  it('BROKER_CALL_POLICY: a broker call that fails twice with a leader election succeeds; one that keeps failing throws its error', async () => {
+    const fast: RetryPolicy = { ...BROKER_CALL_POLICY, infrastructure: { initialMs: 1, maxMs: 1 } };
+    let calls = 0;
+    const flaky = async (): Promise<string> => {
+      calls += 1;
+      if (calls <= 2) throw new KafkaJSProtocolError('This server is not the leader for that topic-partition');
+      return 'offsets';
+    };
+    await expect(retrying(flaky, fast)).resolves.toBe('offsets');
+    expect(calls).toBe(3);
+    calls = 0;
+    const down = async (): Promise<string> => {
+      calls += 1;
+      throw new KafkaJSProtocolError('Connection refused');
+    };
+    await expect(retrying(down, fast)).rejects.toThrow('Connection refused');
+    expect(calls).toBe(1 + (BROKER_CALL_POLICY.infrastructureRetries ?? NaN));
   });
 
   it('stops the stage on a configuration error instead of dead-lettering', () => {
