@@ -10,6 +10,7 @@
  */
 import crypto from 'node:crypto';
 import type { Kafka } from 'kafkajs';
+import { BROKER_CALL_POLICY, retrying } from '../../src/core/retryPolicy';
 import type { Serde } from '../../src/kafka/serde/avroSerde';
 import type { RecordTypeMap, RecordTypeName } from '../../src/records/types';
 import { chatMessages, manifestProblems, readSnapshots } from '../helpers/snapshots';
@@ -303,21 +304,13 @@ export async function observe(trial: Trial): Promise<Observations> {
 }
 
 /**
- * Reads again after an error kafkajs marks retriable: a single-node KRaft broker starved of CPU
- * misses its 3 s session and fences itself for a moment, and its partitions answer "not the leader"
- * until it is back. The stages ride that out with kafkajs' retries; the verifier must too, or a busy
- * machine fails a trial that lost nothing. Observing has no side effects, so reading again is safe.
+ * Reads again after a broker error, under the engine's policy for one-off broker calls: a
+ * single-node KRaft broker starved of CPU misses its 3 s session and fences itself for a moment, and
+ * its partitions answer "not the leader" until it is back. The stages ride that out; the verifier
+ * must too, or a busy machine fails a trial that lost nothing. Observing has no side effects.
  */
-async function observeRetrying(trial: Trial, attempts = 5): Promise<Observations> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await observe(trial);
-    } catch (err) {
-      if (attempt >= attempts || (err as { retriable?: unknown }).retriable !== true) throw err;
-      trial.event(`verify: ${String(err)}; reading again (attempt ${attempt + 1} of ${attempts})`);
-      await sleep(2000);
-    }
-  }
+function observeRetrying(trial: Trial): Promise<Observations> {
+  return retrying(() => observe(trial), BROKER_CALL_POLICY, { onRetry: ({ error, delayMs }) => trial.event(`verify: ${String(error)}; reading again in ${delayMs} ms`) });
 }
 
 export async function verifyTrial(trial: Trial, opts: VerifyOptions): Promise<TrialResult> {
