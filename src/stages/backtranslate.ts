@@ -128,7 +128,10 @@ export function resolveSeedFile(file: string): string {
 
 export const backtranslateStage: StageDefinition<typeof configSchema.shape, 'humpback.Segment', 'humpback.Candidate'> = {
   type: 'backtranslate',
-  description: 'Self-augmentation: the backward model writes the instruction each segment answers (docs/method.md).',
+  description:
+    'Self-augmentation: the backward model writes the instruction each segment answers (few-shot with k seed pairs flipped, k=1 by default, or a finetuned backward model; temperature 0.7, top-p 0.9). ' +
+    "The answer is the segment's body without its own heading line. Stray words after the question are cut (`instruction.trailing-words`); " +
+    "an instruction that is the prompt's own request or a few-shot example is dropped (`instruction.prompt-copy`, `instruction.example-copy`), like empty, cut-off, overlong or copied ones.",
   meta: { category: 'generate', callsLlm: true, scaling: { bound: 'wait', autoscale: true } },
   configSchema,
   recordTypes: () => ({ input: 'humpback.Segment', output: 'humpback.Candidate' }),

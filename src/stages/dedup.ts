@@ -68,7 +68,9 @@ export function dedupProjection(o: DedupOptions): Projection<SegmentRecord, Segm
 
 export const dedupStage: StageDefinition<typeof configSchema.shape, 'humpback.Segment', 'humpback.Segment'> = {
   type: 'dedup',
-  description: 'Drops segments whose text (normalised) was already emitted, across restarts and replicas.',
+  description:
+    'Exact dedup: drops a segment whose normalised text was already emitted, across restarts and replicas. One partition owns each text hash; ' +
+    'the seen-set is a compacted topic (`seenTopic`, default `segments.seen`), reloaded after restarts and rebalances.',
   // The seen ids of its partitions live in memory (reloaded from seenTopic after every rebalance).
   meta: { category: 'prepare', callsLlm: false, scaling: { bound: 'wait', autoscale: false } },
   configSchema,

@@ -111,7 +111,9 @@ export function scoreProjection(config: ScoreConfig, d: ScoreDeps): Projection<C
 
 export const scoreStage: StageDefinition<typeof configSchema.shape, 'humpback.Candidate', 'humpback.ScoredCandidate'> = {
   type: 'score',
-  description: "Self-curation: the scorer rates each pair on the paper's 5-point scale (text, constrained, expected, fit or hybrid mode).",
+  description:
+    "Self-curation: the scorer rates each (instruction, answer) pair on the paper's 5-point rubric, in one of five scoring modes: text (the rubric read as text; the last `Score: N` line wins, " +
+    'unparseable answers are re-sampled, then dead-lettered with the raw text), constrained, expected (probability-weighted score), fit or hybrid; `auto` = the model\'s measured default.',
   meta: { category: 'curate', callsLlm: true, scaling: { bound: 'wait', autoscale: true } },
   configSchema,
   recordTypes: () => ({ input: 'humpback.Candidate', output: 'humpback.ScoredCandidate' }),

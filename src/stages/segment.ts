@@ -73,7 +73,10 @@ export type SegmentConfig = z.infer<typeof configSchema>;
 
 export const segmentStage: StageDefinition<typeof configSchema.shape, 'humpback.Document', 'humpback.Segment'> = {
   type: 'segment',
-  description: 'Cuts documents into self-contained segments at headings and filters them (docs/method.md).',
+  description:
+    "Cuts each document into self-contained segments (candidate answers): for HTML the page's main text first (menus, comments, related links and other chrome removed); " +
+    'then the text under each heading (sub-headings included), 600-3,000 characters; drops empty, all-caps and navigation headings, odd capitalisation, repeated sentences and other languages. ' +
+    'Keyed by the hash of the normalised text.',
   meta: { category: 'prepare', callsLlm: false, scaling: { bound: 'cpu', autoscale: false } },
   configSchema,
   recordTypes: () => ({ input: 'humpback.Document', output: 'humpback.Segment' }),

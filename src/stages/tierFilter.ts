@@ -87,7 +87,9 @@ export function tierFilterProjection(config: TierFilterConfig, d: TierFilterDeps
 
 export const tierFilterStage: StageDefinition<typeof configSchema.shape, 'humpback.ScoredCandidate', 'humpback.CuratedExample'> = {
   type: 'tier-filter',
-  description: 'Routes scored pairs to curated tier topics by score (A5: score 5, A4: score >= 4).',
+  description:
+    'Routes scored pairs to curated tier topics: score 5 to A5 and A4, score 4 to A4 (continuous modes round their expected score half up, so 5 = expected >= 4.5, the paper\'s A5); ' +
+    '`minExpected` adds a stricter cut.',
   meta: { category: 'curate', callsLlm: false, scaling: { bound: 'wait', autoscale: false, requests: { cpu: '100m', memoryMi: 256 } } },
   configSchema,
   recordTypes: () => ({ input: 'humpback.ScoredCandidate', output: 'humpback.CuratedExample' }),

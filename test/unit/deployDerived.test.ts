@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { COMPOSE_BEGIN, COMPOSE_END, DEFAULT_DEPLOY, composeStageServices, k8sManifest, kedaManifest } from '../../src/deploy/stageManifests';
+import { STAGE_TABLE_BEGIN, STAGE_TABLE_END, stageTable } from '../../src/deploy/stageTable';
 import { callsLlm, demoPhaseOf } from '../../src/demo/phases';
 import { STAGES, registerStage } from '../../src/stages/registry';
 import { loadTopology, parseTopology, resolveTopology } from '../../src/topology/loader';
@@ -36,6 +37,12 @@ describe('deployment files derived from the topology and the stage registry', ()
     const compose = read('deploy/docker-compose.yml');
     const region = compose.slice(compose.indexOf(COMPOSE_BEGIN), compose.indexOf(COMPOSE_END) + COMPOSE_END.length + 1);
     expect(region).toBe(composeStageServices(topology, 'topologies/humpback.yaml'));
+  });
+
+  it("the README's pipeline table is `humpback topology stages` (run it and paste the output when this fails)", () => {
+    const readme = read('README.md');
+    const region = readme.slice(readme.indexOf(STAGE_TABLE_BEGIN), readme.indexOf(STAGE_TABLE_END) + STAGE_TABLE_END.length + 1);
+    expect(region).toBe(stageTable(topology));
   });
 });
 
@@ -79,6 +86,10 @@ describe('a new stage type: one file and one registry line', () => {
     expect(composeStageServices(topology, 'topologies/humpback.yaml', o)).toContain(
       '  toy:\n    <<: *engine\n    command: ["run", "--topology", "topologies/humpback.yaml", "--stages", "toy"]\n    depends_on: *needs-topics-and-llm\n',
     );
+  });
+
+  it("gets a row in the pipeline table, with its topics, record types and description", () => {
+    expect(stageTable(topology, stages)).toContain('| `toy` (toy-filter) | `segments` → `segments.toy` | Segment → Segment | Keeps segments that mention a word (a test double). |');
   });
 
   it('runs in the demo after the cap, with the demo model', () => {

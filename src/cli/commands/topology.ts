@@ -3,6 +3,7 @@ import { applyTopics, type ApplyResult } from '../../kafka/admin';
 import { connectCommand } from '../connect';
 import { updateTopicConfigs, type TopicConfigUpdate } from '../../kafka/topicConfigs';
 import { strimziTopicsYaml } from '../../deploy/strimziTopics';
+import { stageTable } from '../../deploy/stageTable';
 import { ConfigError } from '../../core/errors';
 import { createLogger } from '../../core/logger';
 import { loadTopology, resolveTopology, TopologyError, type ResolvedTopic } from '../../topology/loader';
@@ -19,7 +20,7 @@ const processIo: Io = {
   err: (line) => process.stderr.write(line + '\n'),
 };
 
-/** `humpback topology lint <file>`, `humpback topics apply [--topology F]` and `humpback topics manifest`. */
+/** `humpback topology lint <file>`, `humpback topology stages`, `humpback topics apply [--topology F]` and `humpback topics manifest`. */
 export function registerTopologyCommands(program: Command): void {
   const topology = subcommand(program, 'topology', 'Check topology files (topics and stages as YAML)');
   topology
@@ -28,6 +29,12 @@ export function registerTopologyCommands(program: Command): void {
     .action((file: string) => {
       process.exitCode = lintTopology(file, processIo);
     });
+
+  topology
+    .command('stages')
+    .description("Print the topology's stages as a Markdown table: topics read and written, record types, what each does (the README's pipeline table)")
+    .option('--topology <file>', 'topology file', DEFAULT_TOPOLOGY)
+    .action(action(async (opts: { topology: string }) => void process.stdout.write(stageTable(resolveTopology(loadTopology(findTopologyFile(opts.topology)))))));
 
   const topics = subcommand(program, 'topics', 'Manage the Kafka topics a topology declares');
   topics
