@@ -2,7 +2,6 @@ import type { ParentNode } from 'domhandler';
 import type { Block, StructuredText } from './blocks';
 import { DEFAULT_NAVIGATION_HEADINGS, navigationSet, type NavigationHeadings } from './filters';
 import { Boilerplate, DEFAULT_BOILERPLATE_TOKENS, type KeepOptions } from './html/boilerplate';
-import { limitDepth } from './html/depthLimit';
 import { documentTitle } from './html/inline';
 import { DEFAULT_MAX_LINK_DENSITY, dropLinkDense } from './html/linkDensity';
 import { findMainContent } from './html/mainContent';
@@ -72,7 +71,6 @@ export interface HtmlToTextOptions extends KeepOptions {
 /** Converts an HTML document (already decoded to a string) to a title and blocks in reading order. */
 export function htmlToStructuredText(html: string, options: HtmlToTextOptions = {}): StructuredText {
   const doc = parseHtml(html);
-  limitDepth(doc);
   const title = documentTitle(doc);
   if (options.mainContent === false) return { title, blocks: convert(doc, options, 'page', false) };
   // What each look of thinText.ts lets in besides the options' choice.

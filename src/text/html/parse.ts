@@ -1,5 +1,6 @@
 import { type Document, DomHandler } from 'domhandler';
 import { Parser } from 'htmlparser2';
+import { limitDepth } from './depthLimit';
 
 /**
  * Parses HTML into an htmlparser2 DOM in linear time whatever the nesting. htmlparser2 keeps its open
@@ -28,13 +29,17 @@ function parseWith(html: string): Document {
   return handler.root;
 }
 
+/** The DOM of `html`, at most MAX_DEPTH levels deep (depthLimit.ts), so every later pass may recurse. */
 export function parseHtml(html: string): Document {
+  let doc: Document;
   try {
-    return parseWith(html);
+    doc = parseWith(html);
   } catch (err) {
     if (!(err instanceof TooDeep)) throw err;
-    return parseWith(capNesting(html, MAX_OPEN / 2));
+    doc = parseWith(capNesting(html, MAX_OPEN / 2));
   }
+  limitDepth(doc);
+  return doc;
 }
 
 /** Elements that never nest: void ones, and those a sibling of the same kind closes (a new <p> ends the open one). */
