@@ -1,6 +1,7 @@
 import type { StageMeta } from '../stages/stage';
-import { STAGES, findStage, type RegisteredStage } from '../stages/registry';
-import type { ResolvedStage, ResolvedTopology } from '../topology/loader';
+import type { RegisteredStage } from '../stages/registry';
+import { stageTypeOf } from '../topology/builder';
+import { writesTo, type ResolvedStage, type ResolvedTopology } from '../topology/loader';
 
 /**
  * The deployment files derived from a topology and the stage registry (`humpback deploy manifest`):
@@ -22,11 +23,6 @@ export const DEFAULT_DEPLOY: DeployOptions = { namespace: 'humpback', image: 'hu
 
 const METRICS_PORT = 9464;
 
-function metaOf(stage: ResolvedStage, stages: readonly RegisteredStage[]): { meta: StageMeta; description: string } {
-  const def = findStage(stage.type, stages);
-  if (!def) throw new Error(`stage ${stage.name}: type ${stage.type} is not registered`);
-  return { meta: def.meta, description: def.description };
-}
 
 function partitionsOf(topology: ResolvedTopology, topic: string): number {
   const found = topology.topics.find((t) => t.name === topic);
@@ -168,8 +164,8 @@ function scalingNote(meta: StageMeta): string {
 }
 
 function stageDeployment(stage: ResolvedStage, topology: ResolvedTopology, o: DeployOptions): string {
-  const { meta, description } = metaOf(stage, o.stages ?? STAGES);
-  const outputs = [...new Set([stage.output, ...stage.extraOutputs])].join(', ');
+  const { meta, description } = stageTypeOf(stage, o.stages);
+  const outputs = writesTo(stage).join(', ');
   const partitions = partitionsOf(topology, stage.input);
   const head = meta.scaling.autoscale
     ? "  # No replicas: keda.yaml's ScaledObject owns the count (a fixed one here would fight it on every apply).\n"
@@ -291,7 +287,7 @@ spec:
 
 /** deploy/k8s/keda.yaml: a ScaledObject per stage whose metadata asks for autoscaling, by consumer lag. */
 export function kedaManifest(topology: ResolvedTopology, o: DeployOptions = DEFAULT_DEPLOY): string {
-  const scaled = topology.stages.filter((s) => metaOf(s, o.stages ?? STAGES).meta.scaling.autoscale);
+  const scaled = topology.stages.filter((s) => stageTypeOf(s, o.stages).meta.scaling.autoscale);
   const header = `# KEDA (https://keda.sh) scales the stages whose metadata says \`autoscale\` (${scaled.map((s) => s.name).join(', ')}) by
 # their consumer-group lag: a backlog adds replicas, which add concurrent requests to the LLM server.
 # Needs KEDA 2.x in the cluster; apply after humpback.yaml. The other stages keep fixed replicas.
@@ -345,7 +341,7 @@ export const COMPOSE_END = '  # END stage services';
 /** The stage services of deploy/docker-compose.yml, between COMPOSE_BEGIN and COMPOSE_END (anchors defined above them). */
 export function composeStageServices(topology: ResolvedTopology, topologyFile: string, o: Pick<DeployOptions, 'stages'> = {}): string {
   const services = topology.stages.map((s) => {
-    const { meta } = metaOf(s, o.stages ?? STAGES);
+    const { meta } = stageTypeOf(s, o.stages);
     return `  ${s.name}:
     <<: *engine
     command: ["run", "--topology", ${JSON.stringify(topologyFile)}, "--stages", ${JSON.stringify(s.name)}]

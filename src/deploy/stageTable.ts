@@ -1,5 +1,6 @@
-import { STAGES, findStage, type RegisteredStage } from '../stages/registry';
-import type { ResolvedTopology } from '../topology/loader';
+import { STAGES, type RegisteredStage } from '../stages/registry';
+import { stageTypeOf } from '../topology/builder';
+import { writesTo, type ResolvedTopology } from '../topology/loader';
 
 /** The README's pipeline table sits between these lines; a test keeps it equal to `humpback topology stages`. */
 export const STAGE_TABLE_BEGIN = '<!-- humpback topology stages: begin (generated; edit the stage descriptions, then run the command) -->';
@@ -15,9 +16,8 @@ const short = (recordType: string): string => recordType.replace(/^humpback\./, 
  */
 export function stageTable(topology: ResolvedTopology, stages: readonly RegisteredStage[] = STAGES): string {
   const rows = topology.stages.map((s) => {
-    const def = findStage(s.type, stages);
-    if (!def) throw new Error(`stage ${s.name}: type ${s.type} is not registered`);
-    const outputs = [...new Set([s.output, ...s.extraOutputs])].map((t) => `\`${t}\``).join(', ');
+    const def = stageTypeOf(s, stages);
+    const outputs = writesTo(s).map((t) => `\`${t}\``).join(', ');
     const stage = s.name === s.type ? `\`${s.name}\`` : `\`${s.name}\` (${s.type})`;
     return `| ${stage} | \`${s.input}\` → ${outputs} | ${short(s.recordTypes.input)} → ${short(s.recordTypes.output)} | ${def.description.replace(/\|/g, '\\|')} |`;
   });

@@ -12,7 +12,7 @@ import { stageWork } from '../runtime/stageWork';
 import { STAGES, findStage, type RegisteredStage } from '../stages/registry';
 import type { StageContext, StageDefinition, StageRecordTypes } from '../stages/stage';
 import type { Projection } from '../runtime/projection';
-import type { ResolvedStage } from './loader';
+import { writesTo, type ResolvedStage } from './loader';
 
 export interface StageDeps {
   kafka: Kafka;
@@ -89,7 +89,7 @@ export function stageContext(stageName: string, parts: ContextParts): { ctx: Sta
 /** Binds a resolved stage to Kafka and starts it; `stop()` on the result drains and commits. */
 export async function startKafkaStage(stage: ResolvedStage, deps: StageDeps): Promise<KafkaStageRunner> {
   const metrics = createStageMetrics(deps.registry, stage.name);
-  metrics.init(stage.input, [...new Set([stage.output, ...stage.extraOutputs])]);
+  metrics.init(stage.input, writesTo(stage));
   // One abort signal for the runner and the stage: stopping cuts retry waits short and lets the stage close its clients.
   const abort = new AbortController();
   const { ctx, rebalanced } = stageContext(stage.name, {

@@ -104,6 +104,11 @@ export interface ResolvedTopology {
   stages: ResolvedStage[];
 }
 
+/** Every topic a stage writes besides its dead letters: its output first, then its extra outputs, each once. */
+export function writesTo(stage: ResolvedStage): string[] {
+  return [...new Set([stage.output, ...stage.extraOutputs])];
+}
+
 /** Applies defaults, adds the implicit dead-letter topics and names the consumer groups. */
 export function resolveTopology(topology: Topology, stages: readonly RegisteredStage[] = STAGES): ResolvedTopology {
   const { defaults } = topology;
