@@ -22,16 +22,19 @@ export class TopologyError extends ConfigError {
 }
 
 export function loadTopology(file: string, stages: readonly RegisteredStage[] = STAGES): Topology {
-  let text: string;
+  return parseTopology(readTopologyFile(file), file, stages);
+}
+
+/** The text of a topology file, or a ConfigError naming the path. */
+export function readTopologyFile(file: string): string {
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError(`${file}: cannot read the topology file (${(err as NodeJS.ErrnoException).code ?? String(err)}). Fix: check the path, e.g. topologies/humpback.yaml`, {
       cause: err,
       context: { path: file },
     });
   }
-  return parseTopology(text, file, stages);
 }
 
 /** Parses and validates topology YAML; throws a TopologyError naming every problem at once. */

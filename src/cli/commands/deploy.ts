@@ -1,17 +1,15 @@
-import fs from 'node:fs';
-import type { Command } from 'commander';
-import { ConfigError } from '../../core/errors';
+import { Option, type Command } from 'commander';
 import { DEFAULT_DEPLOY, composeStageServices, k8sManifest, kedaManifest } from '../../deploy/stageManifests';
-import { loadTopology, resolveTopology } from '../../topology/loader';
+import { parseTopology, readTopologyFile, resolveTopology } from '../../topology/loader';
 import { action } from '../fail';
 import { DEFAULT_TOPOLOGY, findTopologyFile } from '../topologyFile';
 
 const KINDS = ['k8s', 'keda', 'compose'] as const;
 type Kind = (typeof KINDS)[number];
 
-export interface DeployManifestOptions {
+interface DeployManifestOptions {
   topology: string;
-  kind: string;
+  kind: Kind;
   namespace: string;
   image: string;
   bootstrap: string;
@@ -28,25 +26,22 @@ export function registerDeployCommands(program: Command): void {
         "a ScaledObject per stage whose type autoscales) or the stage services of deploy/docker-compose.yml (--kind compose)",
     )
     .option('--topology <file>', 'topology file', DEFAULT_TOPOLOGY)
-    .option('--kind <kind>', `what to print: ${KINDS.join(', ')}`, 'k8s')
+    .addOption(new Option('--kind <kind>', 'what to print').choices(KINDS).default('k8s'))
     .option('--namespace <ns>', 'namespace of the engine objects', DEFAULT_DEPLOY.namespace)
     .option('--image <image>', 'the engine image (built from deploy/Dockerfile)', DEFAULT_DEPLOY.image)
     .option('--bootstrap <servers>', 'Kafka bootstrap servers as the cluster reaches them', DEFAULT_DEPLOY.bootstrap)
     .action(action(async (opts: DeployManifestOptions) => void process.stdout.write(deployManifest(opts))));
 }
 
-function isKind(kind: string): kind is Kind {
-  return (KINDS as readonly string[]).includes(kind);
-}
-
 /** The text `humpback deploy manifest` prints; the committed deploy files are this with the defaults. */
-export function deployManifest(opts: DeployManifestOptions): string {
-  if (!isKind(opts.kind)) throw new ConfigError(`--kind ${opts.kind} is not one of ${KINDS.join(', ')}. Fix: e.g. --kind k8s`);
+function deployManifest(opts: DeployManifestOptions): string {
   const file = findTopologyFile(opts.topology);
-  const topology = resolveTopology(loadTopology(file));
+  // Read once: the k8s ConfigMap embeds the very text that was validated.
+  const text = readTopologyFile(file);
+  const topology = resolveTopology(parseTopology(text, file));
   const o = { namespace: opts.namespace, image: opts.image, bootstrap: opts.bootstrap };
   if (opts.kind === 'keda') return kedaManifest(topology, o);
   // Compose runs from the repository's deploy/ folder with the repository in the image: the topology path as given.
   if (opts.kind === 'compose') return composeStageServices(topology, opts.topology);
-  return k8sManifest(topology, fs.readFileSync(file, 'utf8'), o);
+  return k8sManifest(topology, text, o);
 }
