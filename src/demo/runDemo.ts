@@ -81,7 +81,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport | undefined> {
   else say(`LLM server: ${process.env.HUMPBACK_LLM_BASE_URL} (HUMPBACK_LLM_BASE_URL)`);
 
   const logger = o.logger;
-  const { kafka, compression } = await o.connect(resolved, logger);
+  const connection = await o.connect(resolved, logger);
+  const { kafka, compression } = connection;
   await ensureTopics(kafka, resolved);
   await removeEarlierRuns(kafka, say);
   const serde = await createSerde();
@@ -99,7 +100,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport | undefined> {
 
   const topic = (name: string): string => `${runId}.${name}`;
   say(`ingesting ${o.inputs.join(', ')}`);
-  await timed('ingest', () => runIngest(o.inputs, { topology: topologyFile, topic: topic('documents'), dlq: topic('ingest.dlq'), pollSeconds: '2', maxDocumentMb: '10' }, o.connect));
+  await timed('ingest', () => runIngest(o.inputs, { topology: topologyFile, topic: topic('documents'), dlq: topic('ingest.dlq'), pollSeconds: '2', maxDocumentMb: '10' }, async () => connection)); // the same topology: no second connect
   if (process.exitCode === 130) return undefined;
 
   // Stages before the LLM (cheap, run on everything) and after the cap (run on the capped segments).
