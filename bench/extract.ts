@@ -34,7 +34,7 @@ interface EngineRun {
 }
 
 /** humpback's main text of one page: decode, extract, blocks joined as the segmenter sees them. */
-export function humpbackText(html: Buffer): string {
+function humpbackText(html: Buffer): string {
   return htmlToStructuredText(decodeBytes(html, { html: true }).text).blocks.map((b) => b.text).join('\n');
 }
 

@@ -12,7 +12,7 @@ import { cacheDir } from '../src/util/paths';
 export const TRAFILATURA_VERSION = '2.3.1';
 
 /** The venv's python with trafilatura TRAFILATURA_VERSION, creating the venv or reinstalling on first use. */
-export function trafilaturaPython(): string {
+function trafilaturaPython(): string {
   const venv = path.join(cacheDir(), 'bench', 'venv');
   const python = path.join(venv, 'bin', 'python');
   const check = `import trafilatura, sys; sys.exit(trafilatura.__version__ != "${TRAFILATURA_VERSION}")`;

@@ -1,7 +1,8 @@
 import type { ParentNode } from 'domhandler';
 import type { Block, StructuredText } from './blocks';
 import { DEFAULT_NAVIGATION_HEADINGS, navigationSet, type NavigationHeadings } from './filters';
-import { Boilerplate, DEFAULT_BOILERPLATE_TOKENS, type KeepOptions } from './html/boilerplate';
+import { Boilerplate, type KeepOptions } from './html/boilerplate';
+import { DEFAULT_BOILERPLATE_TOKENS } from './html/classTokens';
 import { documentTitle } from './html/inline';
 import { DEFAULT_MAX_LINK_DENSITY, dropLinkDense } from './html/linkDensity';
 import { findMainContent } from './html/mainContent';

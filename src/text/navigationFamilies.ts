@@ -14,7 +14,7 @@ export const NAVIGATION_FAMILY_NAMES = [
 ] as const;
 export type NavigationFamily = (typeof NAVIGATION_FAMILY_NAMES)[number];
 
-export const NAVIGATION_FAMILIES: Record<NavigationFamily, readonly string[]> = {
+const NAVIGATION_FAMILIES: Record<NavigationFamily, readonly string[]> = {
   related: [
     'related', 'related posts', 'related articles', 'related stories', 'related content', 'related news', 'related links',
     'related reading', 'related topics', 'related videos', 'related coverage', 'ähnliche *', 'verwandte *', 'passend dazu',

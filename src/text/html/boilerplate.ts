@@ -1,5 +1,5 @@
 import type { Element } from 'domhandler';
-import { BYLINE_TOKENS, CAPTION_TOKENS, COMMENT_TOKENS, DEFAULT_BOILERPLATE_TOKENS, HIDDEN_NAMES, nameWords, namesPart, POPUP_WORDS, restatesHeading } from './classTokens';
+import { BYLINE_TOKENS, CAPTION_TOKENS, COMMENT_TOKENS, HIDDEN_NAMES, nameWords, namesPart, POPUP_WORDS, restatesHeading } from './classTokens';
 import { ANCHOR, BR, CODE, HEADING, INLINE, LANDMARK } from './tags';
 
 /**
@@ -8,8 +8,6 @@ import { ANCHOR, BR, CODE, HEADING, INLINE, LANDMARK } from './tags';
  * and ARIA landmark roles of chrome, containers whose class or id names chrome (./classTokens.ts),
  * and permalink anchors. Reader comments, bylines and captions are dropped unless kept by the options.
  */
-
-export { DEFAULT_BOILERPLATE_TOKENS };
 
 /** What to keep besides the main text; the defaults are what instruction data wants. */
 export interface KeepOptions {

@@ -70,7 +70,7 @@ const PROMO = new RegExp(Object.values(FAMILIES).flat().join('|'));
 const CREDIT = new RegExp(`${START}(?:foto|photo|bild|image|picture|imagen|immagine)s?\\s*(?:[:©]|credits?${END})|©|getty images`);
 
 /** True when a short paragraph is such a line. */
-export function isPromoLine(text: string): boolean {
+function isPromoLine(text: string): boolean {
   if (text.length > PROMO_CHARS) return false;
   const lower = text.toLowerCase();
   return PROMO.test(lower) || (CREDIT.test(lower) && !text.includes('\n'));

@@ -20,7 +20,7 @@ import { parseHtml } from './parse';
  * THIN_CHARS 100 / 150 / 200 / 250 / 400 gave dev F 0.935 / 0.936 / 0.936 / 0.935 / 0.934 (precision
  * 0.932 / 0.932 / 0.929 / 0.928 / 0.925): the longer, the more a short page's sidebar comes in.
  */
-export const THIN_CHARS = 150;
+const THIN_CHARS = 150;
 
 /** What a look lets in: `first` the options' choice, `second` also what 1. above lists, `last` comments too (4.). */
 export type Look = 'first' | 'second' | 'last';
