@@ -99,13 +99,24 @@ export function restatesHeading(el: Element, id: string): boolean {
   // The first child with text; empty anchors (`<span id="tut-searchpath"></span>`) come before headings.
   let heading: Element | undefined;
   for (const c of el.children) {
-    if (c.type !== 'tag' || textContent(c).trim().length === 0) continue;
+    if (c.type !== 'tag' || !hasText(c)) continue;
     heading = c;
     break;
   }
   if (heading === undefined || tagKind(heading.name) !== HEADING) return false;
   const words = new Set(textContent(heading).toLowerCase().match(WORD) ?? []);
   return (id.toLowerCase().match(WORD) ?? []).every((w) => words.has(w) || /^\d+$/.test(w));
+}
+
+/** Whether any text node under `el` has more than whitespace: stops at the first (a wrapper may hold the page). */
+function hasText(el: Element): boolean {
+  const stack: ChildNode[] = [...el.children];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.type === 'text' && n.data.trim().length > 0) return true;
+    if (n.type === 'tag') for (const c of n.children) stack.push(c);
+  }
+  return false;
 }
 
 function textContent(el: Element): string {
