@@ -1,6 +1,6 @@
 import type { Element } from 'domhandler';
 import { BYLINE_TOKENS, CAPTION_TOKENS, COMMENT_TOKENS, HIDDEN_NAMES, nameWords, namesPart, POPUP_WORDS, restatesHeading } from './classTokens';
-import { ANCHOR, BR, CODE, HEADING, INLINE, LANDMARK } from './tags';
+import { ANCHOR, BR, CODE, HEADER, HEADING, INLINE, LANDMARK, SECTIONING, tagKind } from './tags';
 
 /**
  * Page chrome and hidden content, dropped with everything inside: hidden elements (by attribute,
@@ -123,12 +123,16 @@ export class Boilerplate {
     this.spared.add(el);
   }
 
-  isSpared(el: Element): boolean {
-    return this.spared.has(el);
+  /**
+   * CONTENT, NAMED or CHROME. A page-level <header> (under no <article>, <section> or <main>) is the
+   * banner: named chrome at least, kept only when spared (broken themes wrap the page in it).
+   */
+  verdict(el: Element, kind: number): number {
+    const v = this.ownVerdict(el, kind);
+    return kind === HEADER && !inSection(el) ? Math.max(NAMED, v) : v;
   }
 
-  /** CONTENT, NAMED or CHROME. */
-  verdict(el: Element, kind: number): number {
+  private ownVerdict(el: Element, kind: number): number {
     const a = el.attribs;
     if (isHidden(a)) return CHROME;
     const style = a.style;
@@ -176,4 +180,10 @@ export class Boilerplate {
     if (namesPart(names, this.comments)) return CHROME;
     return namesPart(names, this.tokens) || namesPart(names, POPUP_SET) ? NAMED : CONTENT;
   }
+}
+
+/** Whether an <article>, <section> or <main> encloses the element: its <header> is then the section's own. */
+function inSection(el: Element): boolean {
+  for (let p = el.parent; p !== null; p = p.parent) if (p.type === 'tag' && tagKind(p.name) === SECTIONING) return true;
+  return false;
 }

@@ -63,7 +63,6 @@ class Scorer {
   /** Prose inside the named chrome left out, and the most any one named element held. */
   namedGain = 0;
   widestNamed = 0;
-  private sectionDepth = 0;
 
   /** `pageGain`: the prose of the whole page, named chrome counted in; null when not known yet (no named element is spared). */
   constructor(
@@ -82,9 +81,7 @@ class Scorer {
     if (node.type !== 'tag') return;
     const kind = K.tagKind(node.name);
     if (kind === K.SKIP || kind === K.VOID) return;
-    // A page-level <header> is the banner: named chrome, unless (broken themes) it wraps the page.
-    const banner = kind === K.HEADER && this.sectionDepth === 0;
-    const verdict = banner ? Math.max(NAMED, this.boilerplate.verdict(node, kind)) : this.boilerplate.verdict(node, kind);
+    const verdict = this.boilerplate.verdict(node, kind);
     if (verdict === CHROME) return;
     if (!isBlock(kind)) {
       if (verdict === NAMED) return; // a pop-up card inside a sentence
@@ -115,9 +112,7 @@ class Scorer {
   private block(el: Element, kind: number, inLink: boolean, outer: Tally): void {
     const own: Paragraph = { chars: 0, links: 0 };
     const tally: Tally = { gain: 0, cost: 0 };
-    if (kind === K.SECTIONING) this.sectionDepth++;
     for (const c of el.children) this.visit(c, own, inLink, tally);
-    if (kind === K.SECTIONING) this.sectionDepth--;
     weigh(own, kind, tally);
     const score = tally.gain - tally.cost;
     this.tallies.set(el, tally);

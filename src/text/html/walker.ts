@@ -19,14 +19,11 @@ export class Walker implements SubtreeWalker {
   private linkDepth = 0;
   /** > 0 inside a heading or a table cell: block elements are soft spaces, not paragraph breaks. */
   private inlineOnly = 0;
-  private sectionDepth = 0;
 
   constructor(readonly boilerplate: Boilerplate) {}
 
   /** Walks `root`'s children (the main-text element, or the document); returns its blocks with their link counts, in reading order. */
   run(root: ParentNode): Piece[] {
-    // Below an <article>, <section> or <main>, a <header> is the section's own, not the page banner.
-    for (let p: ParentNode | null = root; p !== null; p = p.parent) if (p.type === 'tag' && K.tagKind(p.name) === K.SECTIONING) this.sectionDepth++;
     this.children(root);
     this.sink.flush('paragraph');
     return this.sink.pieces;
@@ -88,20 +85,13 @@ export class Walker implements SubtreeWalker {
         this.anchor(el);
         return;
       case K.BLOCK:
-      case K.LANDMARK: // reached only when it wraps the page's content (./boilerplate.ts)
-        this.block(el);
-        return;
       case K.SECTIONING:
-        this.sectionDepth++;
+      case K.LANDMARK: // reached only when it wraps the page's content (./boilerplate.ts)
+      case K.HEADER: // a page-level one only when it wraps the page (./boilerplate.ts)
         this.block(el);
-        this.sectionDepth--;
         return;
       case K.FORM:
         if (this.keepsForm(el)) this.block(el);
-        return;
-      case K.HEADER:
-        // Only a <header> scoped to a section is content; a page-level one is the banner, unless it wraps the page.
-        if (this.sectionDepth > 0 || this.boilerplate.isSpared(el)) this.block(el);
         return;
       case K.HEADING:
         this.heading(el);
