@@ -20,7 +20,7 @@ import path from 'node:path';
 import { decodeBytes } from '../src/ingest/charset';
 import { htmlToStructuredText } from '../src/text/htmlToText';
 import { repoRoot, runMain, type BenchRow } from './common';
-import { addConfusion, evalDir, inSplit, loadEvalSet, NO_COUNTS, scorePage, scores, type Confusion, type EvalPage, type Split } from './extractEval';
+import { addConfusion, evalDir, inSplit, loadEvalSet, NO_COUNTS, scorePage, scores, snippetMisses, type Confusion, type EvalPage, type Split } from './extractEval';
 import { median, pinToCpu0, runTrafilatura, TRAFILATURA_VERSION } from './trafilatura';
 
 const ROUNDS = 3;
@@ -83,11 +83,8 @@ function tableRows(run: EngineRun, pages: EvalPage[]): string[] {
 }
 
 function printMisses(pages: EvalPage[], outputs: string[]): void {
-  const norm = (s: string): string => s.replace(/\s+/g, ' ').trim();
   pages.forEach((p, i) => {
-    const text = norm(outputs[i]);
-    const missed = p.with.filter((w) => !text.includes(norm(w)));
-    const found = p.without.filter((w) => text.includes(norm(w)));
+    const { missed, found } = snippetMisses(p, outputs[i]);
     if (missed.length + found.length === 0) return;
     process.stderr.write(`${p.url} (${p.file}) [${inSplit(p, 'dev') ? 'dev' : 'held-out'}]\n`);
     for (const m of missed) process.stderr.write(`  missed: ${JSON.stringify(m)}\n`);

@@ -70,12 +70,17 @@ export interface Confusion {
 
 const norm = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
+/** The page's snippets an output gets wrong: `with` ones it lacks, `without` ones it has. */
+export function snippetMisses(page: Pick<EvalPage, 'with' | 'without'>, output: string): { missed: string[]; found: string[]; empty: boolean } {
+  const text = norm(output);
+  return { missed: page.with.filter((w) => !text.includes(norm(w))), found: page.without.filter((w) => text.includes(norm(w))), empty: text.length === 0 };
+}
+
 /** The page's snippet counts for one output. */
 export function scorePage(page: Pick<EvalPage, 'with' | 'without'>, output: string): Confusion {
-  const text = norm(output);
-  const tp = page.with.filter((w) => text.includes(norm(w))).length;
-  const fp = page.without.filter((w) => text.includes(norm(w))).length;
-  return { tp, fp, fn: page.with.length - tp, tn: page.without.length - fp, empty: text.length === 0 ? 1 : 0 };
+  const { missed, found, empty } = snippetMisses(page, output);
+  const tp = page.with.length - missed.length;
+  return { tp, fp: found.length, fn: missed.length, tn: page.without.length - found.length, empty: empty ? 1 : 0 };
 }
 
 export function addConfusion(a: Confusion, b: Confusion): Confusion {
