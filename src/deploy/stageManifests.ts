@@ -1,5 +1,6 @@
 import type { StageMeta } from '../stages/stage';
 import type { RegisteredStage } from '../stages/registry';
+import { DEFAULT_STRIMZI_OPTIONS } from './strimziTopics';
 import { stageTypeOf } from '../topology/builder';
 import { writesTo, type ResolvedStage, type ResolvedTopology } from '../topology/loader';
 
@@ -19,7 +20,9 @@ export interface DeployOptions {
   stages?: readonly RegisteredStage[];
 }
 
-export const DEFAULT_DEPLOY: DeployOptions = { namespace: 'humpback', image: 'humpback-stream:0.1.0', bootstrap: 'humpback-kafka-bootstrap.kafka:9092' };
+// Strimzi names the bootstrap Service `<cluster>-kafka-bootstrap` in the cluster's namespace.
+const { cluster, namespace: kafkaNamespace } = DEFAULT_STRIMZI_OPTIONS;
+export const DEFAULT_DEPLOY: DeployOptions = { namespace: 'humpback', image: 'humpback-stream:0.1.0', bootstrap: `${cluster}-kafka-bootstrap.${kafkaNamespace}:9092` };
 
 const METRICS_PORT = 9464;
 
