@@ -25,6 +25,8 @@ export interface Apicurio {
   url: string;
   /** From spawning the JVM to the API's first answer. */
   startMs: number;
+  /** The registry's last log lines, for a failure message. */
+  logTail(lines?: number): string;
   close(): Promise<void>;
 }
 
@@ -113,5 +115,5 @@ export async function startApicurio(): Promise<Apicurio> {
     await close();
     throw err;
   }
-  return { url, startMs: Date.now() - started, close };
+  return { url, startMs: Date.now() - started, logTail: (lines = 20) => `last lines of ${log}:\n${tailFile(log, lines)}`, close };
 }

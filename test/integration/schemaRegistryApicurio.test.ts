@@ -53,7 +53,9 @@ interface PythonResult {
 function pythonConsumer(topics: string[]): Promise<PythonResult[]> {
   return new Promise((resolve, reject) =>
     execFile(python, [CONSUMER, testBrokers().join(','), registry.url, ...topics], { timeout: 300_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${CONSUMER} failed: ${stderr}`)) : resolve(stdout.trim().split('\n').map((l) => JSON.parse(l) as PythonResult)),
+      err
+        ? reject(new Error(`${CONSUMER} failed (${err.killed ? `killed by ${err.signal} after the timeout` : `exit ${err.code}`}):\nstdout:\n${stdout}\nstderr:\n${stderr}\nregistry ${registry.logTail()}`))
+        : resolve(stdout.trim().split('\n').map((l) => JSON.parse(l) as PythonResult)),
     ),
   );
 }
