@@ -1,4 +1,5 @@
 import type { ChildNode, Element } from 'domhandler';
+import { nodeText } from './nodeText';
 import { HEADING, tagKind } from './tags';
 
 /**
@@ -104,7 +105,7 @@ export function restatesHeading(el: Element, id: string): boolean {
     break;
   }
   if (heading === undefined || tagKind(heading.name) !== HEADING) return false;
-  const words = new Set(textContent(heading).toLowerCase().match(WORD) ?? []);
+  const words = new Set(nodeText(heading, ' ').toLowerCase().match(WORD) ?? []);
   return (id.toLowerCase().match(WORD) ?? []).every((w) => words.has(w) || /^\d+$/.test(w));
 }
 
@@ -119,13 +120,3 @@ function hasText(el: Element): boolean {
   return false;
 }
 
-function textContent(el: Element): string {
-  let out = '';
-  const stack: ChildNode[] = [...el.children];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (n.type === 'text') out = `${n.data} ${out}`;
-    else if (n.type === 'tag') for (const c of n.children) stack.push(c);
-  }
-  return out;
-}

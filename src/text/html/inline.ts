@@ -1,6 +1,7 @@
 import type { ChildNode, ParentNode } from 'domhandler';
 import type { Block } from '../blocks';
 import type { LinkCounts, Piece } from './linkDensity';
+import { nodeText } from './nodeText';
 
 /**
  * Inline text assembly. Text nodes join the running paragraph as a browser lays them out: source
@@ -142,17 +143,9 @@ export function documentTitle(doc: ParentNode): string | null {
   while (stack.length > 0) {
     const n = stack.pop()!;
     if (n.type !== 'tag' || n.name === 'svg') continue;
-    if (n.name === 'title') return textOf(n).replace(WS, ' ').trim();
+    if (n.name === 'title') return nodeText(n).replace(WS, ' ').trim();
     for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
   }
   return null;
 }
 
-function textOf(el: ParentNode): string {
-  let out = '';
-  for (const c of el.children) {
-    if (c.type === 'text') out += c.data;
-    else if (c.type === 'tag' || c.type === 'cdata') out += textOf(c);
-  }
-  return out;
-}
