@@ -87,9 +87,11 @@ export const segmentStage: StageDefinition<typeof configSchema.shape, 'humpback.
     const html = htmlOptions(checked);
     return (doc) => {
       const createdAt = ctx.now();
-      const { kept, dropped, noText } = segmenter(structureDocument(doc, html));
+      const structured = structureDocument(doc, html);
+      // A document with no text at all (an HTML page that is all chrome) is counted, not silently empty.
+      if (structured.blocks.length === 0) ctx.countFiltered('no-main-text');
+      const { kept, dropped } = segmenter(structured);
       for (const d of dropped) ctx.countFiltered(d.reason);
-      if (noText) ctx.countFiltered('no-main-text');
       return kept.map(
         (s): StageOutput<SegmentRecord> => ({
           key: s.id,

@@ -40,8 +40,6 @@ export interface DroppedSegment {
 export interface SegmentOutcome {
   kept: KeptSegment[];
   dropped: DroppedSegment[];
-  /** The document gave no text at all (an HTML page that is all chrome): counted as `no-main-text`. */
-  noText: boolean;
 }
 
 /** The structure of a document by its content type (parameters such as `; charset=` ignored). */
@@ -92,7 +90,7 @@ export function createSegmenter(config: SegmentConfig): (doc: StructuredText) =>
     capitalisationRule(heading, config.capitalShare);
 
   return (doc) => {
-    const outcome: SegmentOutcome = { kept: [], dropped: [], noText: doc.blocks.length === 0 };
+    const outcome: SegmentOutcome = { kept: [], dropped: [] };
     const idsInDocument = new Set<string>();
     for (const candidate of cutSegments(doc)) {
       const charCount = codePointLength(candidate.text);
