@@ -18,7 +18,7 @@ import { ConfigError, InfrastructureError, PoisonRecordError, errorMessage, isRe
  *  - `infrastructure`: the broker or the schema registry is unreachable: not the record's fault and
  *    not charged to it: retried with backoff (up to 30 s apart) until it passes or the stage stops,
  *    never dead-lettered (the dead-letter topic lives on the same broker). A single call outside a
- *    record's work (a command reading offsets, a stage's last commit) has BROKER_CALL_POLICY instead:
+ *    record's work (a command reading offsets, starting a stage, a stage's last commit) has BROKER_CALL_POLICY instead:
  *    about 20 s for a leader election or a coordinator move to settle, then the broker's error;
  *  - `aborted`: the stage is stopping: the record is left for the next owner (not committed).
  */

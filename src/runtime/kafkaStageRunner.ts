@@ -85,7 +85,24 @@ export class KafkaStageRunner {
     });
   }
 
+  /**
+   * Connects, joins and starts the pipeline. If that fails (the broker went away mid-start), what
+   * opened is closed before the error is thrown, with nothing committed (nothing was processed), so
+   * the caller can start afresh and no half-started consumer stays in the group.
+   */
   async start(): Promise<void> {
+    try {
+      await this.open();
+    } catch (err) {
+      this.abort.abort();
+      this.subscription?.unsubscribe();
+      await this.closeClients();
+      throw err;
+    }
+    this.commitTimer = setInterval(() => void this.commit(), this.o.commitIntervalMs ?? 1000);
+  }
+
+  private async open(): Promise<void> {
     // Java-compatible murmur2 partitioning: the same key lands where Kafka's own tools would put it.
     this.producer = this.o.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: JavaCompatiblePartitioner });
     await this.producer.connect();
@@ -104,7 +121,6 @@ export class KafkaStageRunner {
         complete: end,
       });
     await this.source.start();
-    this.commitTimer = setInterval(() => void this.commit(), this.o.commitIntervalMs ?? 1000);
   }
 
   /**
@@ -161,6 +177,10 @@ export class KafkaStageRunner {
     this.subscription?.unsubscribe();
     this.o.metrics.setInFlight(this.source.inFlightCount);
     await this.source.commitFinal();
+    await this.closeClients();
+  }
+
+  private async closeClients(): Promise<void> {
     await this.source.close();
     await this.sink?.close();
     await this.producer?.disconnect().catch(() => undefined);

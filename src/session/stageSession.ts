@@ -1,5 +1,7 @@
 import type { CompressionTypes, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
+import { errorMessage } from '../core/errors';
+import { BROKER_CALL_POLICY, retrying } from '../core/retryPolicy';
 import { applyTopics } from '../kafka/admin';
 import type { Serde } from '../kafka/serde/avroSerde';
 import { waitUntilDrained, type DrainProgress } from './drain';
@@ -54,12 +56,14 @@ export async function runStages(stages: readonly ResolvedStage[], deps: SessionD
   process.once('SIGINT', onSignal);
   try {
     for (const stage of stages) {
-      runners.push(await startKafkaStage(stage, deps));
+      const runner = await startStage(stage, deps, signals.signal);
+      if (runner === undefined) break; // a signal came while starting
+      runners.push(runner);
       logger.info('stage started', { stage: stage.name, input: stage.input, output: stage.output, group: stage.groupId });
     }
-    if (opts.metrics) stopServing = await serveMetrics(runners, deps, opts.metrics);
+    if (opts.metrics && !signals.signal.aborted) stopServing = await serveMetrics(runners, deps, opts.metrics);
     const fatal = new Promise<never>((_, reject) => runners.forEach((r) => r.onFatal(reject)));
-    const stopped = new Promise<void>((resolve) => signals.signal.addEventListener('abort', () => resolve(), { once: true }));
+    const stopped = signals.signal.aborted ? Promise.resolve() : new Promise<void>((resolve) => signals.signal.addEventListener('abort', () => resolve(), { once: true }));
     if (opts.untilDrained) {
       const admin = deps.kafka.admin();
       await admin.connect();
@@ -81,6 +85,22 @@ export async function runStages(stages: readonly ResolvedStage[], deps: SessionD
   // Interrupted batch work is not a success; a stopped long-lived run is.
   if (opts.untilDrained) process.exitCode = 130;
   return 'stopped';
+}
+
+/**
+ * Starts one stage, waiting out a broker that goes away while it connects and joins (a restart, a
+ * leader election) under BROKER_CALL_POLICY instead of exiting; then the broker's error. Undefined
+ * when a signal stops the waiting.
+ */
+async function startStage(stage: ResolvedStage, deps: SessionDeps, signal: AbortSignal): Promise<KafkaStageRunner | undefined> {
+  const onRetry = ({ delayMs, error }: { delayMs: number; error: unknown }): void =>
+    deps.logger.warn('broker unavailable while starting the stage; retrying', { stage: stage.name, inMs: delayMs, error: errorMessage(error) });
+  try {
+    return await retrying(() => startKafkaStage(stage, deps), BROKER_CALL_POLICY, { signal, onRetry });
+  } catch (err) {
+    if (signal.aborted) return undefined;
+    throw err;
+  }
 }
 
 /** /metrics and /healthz for these runners, with their consumer lag polled from the admin API. */

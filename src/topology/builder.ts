@@ -106,7 +106,7 @@ export async function startKafkaStage(stage: ResolvedStage, deps: StageDeps): Pr
   const onRetry = (f: { attempt: number; delayMs: number; error: unknown; infrastructure: boolean }): void => {
     if (f.infrastructure) ctx.logger.warn('broker or schema registry unavailable; retrying', { inMs: f.delayMs, error: errorMessage(f.error) });
   };
-  const work = await stageTypeOf(stage, deps.stages).use(async (def) => {
+  const built = stageTypeOf(stage, deps.stages).use(async (def) => {
     const { types, project } = await buildStage(def, stage, ctx);
     return stageWork({
       stage: stage.name,
@@ -121,6 +121,10 @@ export async function startKafkaStage(stage: ResolvedStage, deps: StageDeps): Pr
       now,
       hooks: { onRetry, signal: abort.signal },
     });
+  });
+  const work = await built.catch((err: unknown) => {
+    abort.abort(); // the stage closes what it opened before failing (a key set's consumer)
+    throw err;
   });
   const runner = new KafkaStageRunner({
     stage: stage.name,

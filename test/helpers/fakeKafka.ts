@@ -16,27 +16,42 @@ export interface FakeKafka {
   join(): void;
   /** Delivers one batch to the runtime; resolves when its eachBatch returns. */
   eachBatch(payload: EachBatchPayload): Promise<void>;
+  /** How often the runtime connected and disconnected its clients, and started consuming. */
+  calls: { producerConnects: number; producerDisconnects: number; consumerDisconnects: number; runs: number };
 }
 
-export function fakeKafka(): FakeKafka {
+export interface FakeKafkaOptions {
+  /** What the consumer's first connect() calls reject with, in order (a broker going away mid-start). */
+  consumerConnectFailures?: Error[];
+}
+
+export function fakeKafka(o: FakeKafkaOptions = {}): FakeKafka {
   const listeners = new Map<string, (e: { payload: Record<string, unknown> }) => void>();
   const commits: FakeKafka['commits'] = [];
   const sent: ProducerBatch[] = [];
   let run: ConsumerRunConfig | undefined;
+  const calls = { producerConnects: 0, producerDisconnects: 0, consumerDisconnects: 0, runs: 0 };
+  const connectFailures = [...(o.consumerConnectFailures ?? [])];
   const consumer = {
     events: { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' },
     on: (event: string, listener: (e: { payload: Record<string, unknown> }) => void) => void listeners.set(event, listener),
-    connect: async () => undefined,
+    connect: async () => {
+      const failure = connectFailures.shift();
+      if (failure) throw failure;
+    },
     subscribe: async () => undefined,
-    run: async (config: ConsumerRunConfig) => void (run = config),
+    run: async (config: ConsumerRunConfig) => {
+      calls.runs += 1;
+      run = config;
+    },
     commitOffsets: async (offsets: Array<{ topic: string; partition: number; offset: string }>) => void commits.push(offsets),
     pause: () => undefined,
-    disconnect: async () => undefined,
+    disconnect: async () => void (calls.consumerDisconnects += 1),
   };
   const producer = {
-    connect: async () => undefined,
+    connect: async () => void (calls.producerConnects += 1),
     sendBatch: async (batch: ProducerBatch) => void sent.push(batch),
-    disconnect: async () => undefined,
+    disconnect: async () => void (calls.producerDisconnects += 1),
   };
   // The doubles implement only what the runtime calls; kafkajs' own types describe far more.
   const kafka = { consumer: () => consumer as unknown as Consumer, producer: () => producer as unknown as Producer } as Pick<Kafka, 'consumer' | 'producer'> as Kafka;
@@ -46,6 +61,7 @@ export function fakeKafka(): FakeKafka {
     sent,
     join: () => listeners.get('consumer.group_join')!({ payload: { memberAssignment: {} } }),
     eachBatch: (payload) => run!.eachBatch!(payload),
+    calls,
   };
 }
 
