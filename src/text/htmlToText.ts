@@ -85,11 +85,20 @@ export function htmlToStructuredText(html: string, options: HtmlToTextOptions = 
   return { title, blocks: dropTrailingHeadings(blocks) };
 }
 
+/** The default navigation headings less the families kept: built once per choice, not per page. */
+const defaultNavigations = new Map<string, NavigationHeadings>();
+function defaultNavigation(keep: HtmlToTextOptions): NavigationHeadings {
+  const key = `comments=${Boolean(keep.comments)} bylines=${Boolean(keep.bylines)}`;
+  let set = defaultNavigations.get(key);
+  if (set === undefined) defaultNavigations.set(key, (set = navigationSet(DEFAULT_NAVIGATION_HEADINGS, familiesKeeping(NAVIGATION_FAMILY_NAMES, keep))));
+  return set;
+}
+
 /** Steps 2-4 above on `root`: its main text, or (`page`, or no prose outside chrome) all of it minus chrome. */
 function convert(root: ParentNode, options: HtmlToTextOptions, scope: 'main' | 'page', landmarkWrappers: boolean): Block[] {
   const boilerplate = new Boilerplate(options.boilerplateTokens ?? DEFAULT_BOILERPLATE_TOKENS, options, { landmarkWrappers });
   const main = scope === 'main' ? findMainContent(root, boilerplate) : null;
-  const navigation = options.navigation ?? navigationSet(DEFAULT_NAVIGATION_HEADINGS, familiesKeeping(NAVIGATION_FAMILY_NAMES, options));
+  const navigation = options.navigation ?? defaultNavigation(options);
   const walked = main === null ? new Walker(boilerplate).run(root) : new MainTextWalker(boilerplate, navigation, main.core).run(main.main);
   let pieces = dropPromoLines(keepProseInPeriphery(walked));
   if (!options.captions) pieces = pieces.filter((p) => p.caption !== true);
