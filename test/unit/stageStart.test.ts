@@ -56,3 +56,13 @@ it('a configuration error while starting is not retried: runStages rejects with 
   expect(fake.calls).toMatchObject({ producerConnects: 1, runs: 0 });
   expect(lines.some((l) => l.includes('retrying'))).toBe(false);
 });
+
+it('a signal while the start waits for the broker ends the run as stopped, with no stage started', async () => {
+  const down = Array.from({ length: 20 }, () => new KafkaJSConnectionError('Connection refused'));
+  const { outcome, fake, lines } = await run(down);
+  await until(() => lines.some((l) => l.includes('WARN broker unavailable while starting the stage; retrying')));
+  process.emit('SIGTERM');
+  await expect(outcome).resolves.toBe('stopped');
+  expect(fake.calls.runs).toBe(0);
+  expect(lines.some((l) => l.includes('INFO stage started'))).toBe(false);
+});
