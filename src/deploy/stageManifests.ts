@@ -26,7 +26,6 @@ export const DEFAULT_DEPLOY: DeployOptions = { namespace: 'humpback', image: 'hu
 
 const METRICS_PORT = 9464;
 
-
 function partitionsOf(topology: ResolvedTopology, topic: string): number {
   const found = topology.topics.find((t) => t.name === topic);
   if (!found) throw new Error(`topic ${topic} is not declared`);

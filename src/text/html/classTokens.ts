@@ -119,4 +119,3 @@ function hasText(el: Element): boolean {
   }
   return false;
 }
-

@@ -148,4 +148,3 @@ export function documentTitle(doc: ParentNode): string | null {
   }
   return null;
 }
-

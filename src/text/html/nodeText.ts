@@ -1,9 +1,9 @@
 import type { ChildNode, ParentNode } from 'domhandler';
 
 /**
- * The text under `el` in document order, markup dropped (script and style bodies too). `separator` goes between text nodes: ''
- * keeps text as written (`<b>a</b>b` is "ab"), ' ' keeps the words of adjacent elements apart when
- * only the words matter. Iterative, so a deep tree cannot overflow the stack.
+ * The text under `el` in document order, markup dropped (script and style bodies too). `separator`
+ * goes between text nodes: '' keeps text as written (`<b>a</b>b` is "ab"), ' ' keeps the words of
+ * adjacent elements apart when only the words matter. Iterative, so a deep tree cannot overflow the stack.
  */
 export function nodeText(el: ParentNode, separator = ''): string {
   const parts: string[] = [];
