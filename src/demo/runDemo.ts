@@ -7,11 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Kafka } from 'kafkajs';
-import { JavaCompatiblePartitioner } from '../kafka/partitioner';
 import { Registry } from 'prom-client';
 import { stringify } from 'yaml';
 import type { KafkaConnector } from '../kafka/connect';
 import { partitionEnds, splitPartitionKey } from '../kafka/offsets';
+import { ProducerSink } from '../kafka/producerSink';
 import { readToEnd } from '../kafka/readToEnd';
 import { createSerde, type Serde } from '../kafka/serde/avroSerde';
 import { resolveModelPath } from '../llm/modelFetch';
@@ -109,7 +109,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport | undefined> {
   say(`running ${before.map((s) => s.name).join(', ')} until drained`);
   if ((await timed('segment', () => runStages(before, deps, { untilDrained: true, onProgress: drainProgressLine(process.stderr), metrics: o.metrics }))) === 'stopped') return undefined;
 
-  const cap = await capSegments(kafka, resolved, runId, o.maxSegments);
+  const cap = await capSegments(kafka, resolved, runId, o.maxSegments, logger);
   if (cap) say(`sending the first ${cap.sent} of ${cap.of} segments to the LLM stages (--max-segments 0 sends all)`);
   say(`running ${llm.map((s) => s.name).join(', ')} until drained (the slow part on a CPU)`);
   if ((await timed('llm', () => runStages(llm, deps, { untilDrained: true, onProgress: drainProgressLine(process.stderr), metrics: o.metrics }))) === 'stopped') return undefined;
@@ -158,18 +158,17 @@ export interface CapResult {
 }
 
 /** Copies the first `max` segments (partition, then offset order) as stored into the capped topic. */
-async function capSegments(kafka: Kafka, t: ResolvedTopology, runId: string, max: number): Promise<CapResult | undefined> {
+async function capSegments(kafka: Kafka, t: ResolvedTopology, runId: string, max: number, logger: Logger): Promise<CapResult | undefined> {
   if (max <= 0) return undefined;
   const bt = t.stages.find((s) => s.type === 'backtranslate')!;
   const source = bt.input.replace(/\.capped$/, '');
   const all = await readToEnd(kafka, source, `${runId}.demo-cap`);
   const first = all.slice(0, max);
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: JavaCompatiblePartitioner });
-  await producer.connect();
+  const sink = await ProducerSink.open(kafka, { logger });
   try {
-    if (first.length > 0) await producer.send({ topic: bt.input, acks: -1, messages: first.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) });
+    await sink.send(first.map((r) => ({ topic: bt.input, key: r.key, value: r.value, headers: r.headers })));
   } finally {
-    await producer.disconnect();
+    await sink.close();
   }
   return { sent: first.length, of: all.length };
 }

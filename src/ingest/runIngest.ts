@@ -1,5 +1,4 @@
-import { ConfigResourceTypes, type Admin, type Producer } from 'kafkajs';
-import { JavaCompatiblePartitioner } from '../kafka/partitioner';
+import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import { applyTopics } from '../kafka/admin';
 import type { KafkaConnector } from '../kafka/connect';
 import { ProducerSink } from '../kafka/producerSink';
@@ -158,10 +157,7 @@ async function kafkaSink(
     );
   }
 
-  // Java-compatible murmur2 partitioning, idempotent: the same key lands where Kafka's own tools would put it.
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: JavaCompatiblePartitioner });
-  await producer.connect();
-  const sink = new ProducerSink(producer, { logger, compression, maxBatchBytes: batchBudget(maxMessageBytes) });
+  const sink = await ProducerSink.open(kafka, { logger, compression, maxBatchBytes: batchBudget(maxMessageBytes) });
   const serde = await createSerde();
   const publisher = new IngestPublisher(sink, serde, { topic: docTopic.name, dlq: dlqTopic.name, maxMessageBytes, now: Date.now });
   return {
@@ -177,7 +173,6 @@ async function kafkaSink(
     close: async () => {
       await publisher.flush();
       await sink.close();
-      await producer.disconnect();
     },
   };
 }

@@ -49,3 +49,13 @@ export const JavaCompatiblePartitioner: ICustomPartitioner = () => {
     return from[(next & 0x7fffffff) % from.length].partitionId;
   };
 };
+
+/**
+ * JavaCompatiblePartitioner that writes its choice into the message: kafkajs partitions a call's
+ * messages again on each of its internal retries, and a pinned partition keeps a keyless record where
+ * it was first placed. ProducerSink reads the pins to check the call's response partition by partition.
+ */
+export const PinningPartitioner: ICustomPartitioner = () => {
+  const choose = JavaCompatiblePartitioner();
+  return (args: PartitionerArgs): number => (args.message.partition = choose(args));
+};

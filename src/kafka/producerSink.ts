@@ -1,14 +1,16 @@
-import type { CompressionTypes, Message, Producer, TopicMessages } from 'kafkajs';
+import type { CompressionTypes, IHeaders, Kafka, Message, Producer, RecordMetadata, TopicMessages } from 'kafkajs';
 import { backoffDelay, sleep } from '../core/backoff';
 import { DEFAULT_RETRY_POLICY } from '../core/retryPolicy';
 import { PoisonRecordError, errorMessage } from '../core/errors';
 import type { Logger } from '../core/logger';
+import { PinningPartitioner } from './partitioner';
 
 export interface OutgoingRecord {
   topic: string;
   key: string | Buffer | null;
-  value: Buffer;
-  headers?: Record<string, string>;
+  /** null: a tombstone (deletes the key from a compacted topic). */
+  value: Buffer | null;
+  headers?: IHeaders;
 }
 
 interface Pending {
@@ -29,19 +31,36 @@ export interface ProducerSinkOptions {
   /** Producer compression (the client setting compression.type); default none. */
   compression?: CompressionTypes;
   logger: Logger;
+  /** Records of `topic` sent again because a resolved produce call had not written them (a metric). */
+  onResent?: (topic: string, count: number) => void;
+  /**
+   * Trust a resolved produce call as kafkajs reports it, without the per-partition check below: only
+   * to show the upstream hole in tests ($HUMPBACK_UNSAFE_UNCHECKED_PRODUCE=1). Loses records on a
+   * leader move.
+   */
+  unchecked?: boolean;
 }
 
 /** Bigger requests stop paying off; kept under the broker's default 1 MB message limit. */
 const DEFAULT_MAX_BATCH_BYTES = 900 * 1024;
 
 /**
- * Batches records from many concurrent callers into few produce requests (acks=all). One request
- * is in flight at a time, so order is kept and an idempotent producer stays valid; while it is in
- * flight, new records accumulate into the next batch. A failed request is retried with the retry
- * policy's infrastructure backoff until it succeeds or the sink is closed: outputs are never dropped, and callers (who commit only
+ * The project's one write path to Kafka (stages, ingest, DLQ replay, demo). Batches records from many
+ * concurrent callers into few produce requests (acks=all). One request is in flight at a time, so
+ * order is kept and an idempotent producer stays valid; while it is in flight, new records accumulate
+ * into the next batch. A failed request is retried with the retry policy's infrastructure backoff
+ * until it succeeds or the sink is closed: outputs are never dropped, and callers (who commit only
  * after their send resolved) never commit a record whose outputs were not acknowledged. Records the
  * broker refuses as too large are the one exception: that send is rejected with a PoisonRecordError
  * (`produce.too-large`) so the caller can dead-letter its input instead of retrying forever.
+ *
+ * A resolved kafkajs call is not taken on trust. kafkajs 2.2.4 keeps one response per *broker* within
+ * a call and, after a retriable error, re-sends only to brokers that have not answered: records of a
+ * partition whose leadership moved to a broker that had already answered are never sent, and the
+ * call resolves anyway (tulios/kafkajs#1303, open; no release since 2023). So each record's partition
+ * is fixed on its first attempt (PinningPartitioner: the Java-compatible choice, kept across kafkajs'
+ * retries), and every topic-partition sent must come back in the response with an offset; the
+ * records of one that does not are sent again, before any caller's send resolves.
  */
 export class ProducerSink {
   private queue: Pending[] = [];
@@ -53,11 +72,22 @@ export class ProducerSink {
   private readonly maxBatchBytes: number;
 
   constructor(
-    private readonly producer: Producer,
+    private readonly producer: Pick<Producer, 'sendBatch' | 'disconnect'>,
     private readonly opts: ProducerSinkOptions,
   ) {
     this.maxBatch = opts.maxBatch ?? 1000;
     this.maxBatchBytes = opts.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+  }
+
+  /**
+   * A connected sink on its own producer: idempotent, one request in flight, no topic auto-creation,
+   * partitions pinned (PinningPartitioner: the same partition as Kafka's own clients for a key).
+   * `close()` disconnects it. $HUMPBACK_UNSAFE_UNCHECKED_PRODUCE=1 turns the response check off.
+   */
+  static async open(kafka: Pick<Kafka, 'producer'>, opts: ProducerSinkOptions): Promise<ProducerSink> {
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: PinningPartitioner });
+    await producer.connect();
+    return new ProducerSink(producer, { ...opts, unchecked: opts.unchecked ?? process.env.HUMPBACK_UNSAFE_UNCHECKED_PRODUCE === '1' });
   }
 
   /** Bytes waiting for the next request: callers with fast sources wait while this is high. */
@@ -69,7 +99,7 @@ export class ProducerSink {
   send(records: OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     if (this.closed) return Promise.reject(new Error('producer sink is closed'));
-    const bytes = records.reduce((n, r) => n + r.value.length + (r.key?.length ?? 0), 0);
+    const bytes = records.reduce((n, r) => n + (r.value?.length ?? 0) + (r.key?.length ?? 0), 0);
     return new Promise((resolve, reject) => {
       this.queue.push({ records, bytes, resolve, reject });
       this.queuedBytes += bytes;
@@ -102,12 +132,12 @@ export class ProducerSink {
   }
 
   private async produceWithRetry(batch: Pending[]): Promise<void> {
-    const topicMessages = groupByTopic(batch.flatMap((p) => p.records));
+    // Built once: each message's partition, pinned on the first attempt, stays for the re-sends.
+    let unwritten = batch.flatMap((p) => p.records).map(toMessage);
     for (let attempt = 1; ; attempt++) {
+      let response: RecordMetadata[] | undefined;
       try {
-        await this.producer.sendBatch({ topicMessages, acks: -1, compression: this.opts.compression });
-        batch.forEach((p) => p.resolve());
-        return;
+        response = await this.producer.sendBatch({ topicMessages: groupByTopic(unwritten), acks: -1, compression: this.opts.compression });
       } catch (err) {
         if (isTooLarge(err)) return this.isolateTooLarge(batch, err);
         if (this.closed) {
@@ -117,8 +147,25 @@ export class ProducerSink {
         }
         this.opts.logger.warn('produce failed; retrying', { attempt, error: errorMessage(err) });
         await sleep(backoffDelay(attempt, DEFAULT_RETRY_POLICY.infrastructure), this.abort.signal);
+        continue;
       }
+      const missing = this.opts.unchecked ? [] : notCovered(unwritten, response);
+      if (missing instanceof Error) return batch.forEach((p) => p.reject(missing));
+      if (missing.length === 0) return batch.forEach((p) => p.resolve());
+      this.reportResend(missing);
+      unwritten = missing;
     }
+  }
+
+  private reportResend(unwritten: TopicMessage[]): void {
+    const perPartition = new Map<string, number>();
+    for (const m of unwritten) perPartition.set(partitionOf(m), (perPartition.get(partitionOf(m)) ?? 0) + 1);
+    this.opts.logger.warn('a produce call resolved without writing some partitions (kafkajs#1303, a leader moved); sending those records again', {
+      partitions: Object.fromEntries(perPartition),
+    });
+    const perTopic = new Map<string, number>();
+    for (const m of unwritten) perTopic.set(m.topic, (perTopic.get(m.topic) ?? 0) + 1);
+    for (const [topic, count] of perTopic) this.opts.onResent?.(topic, count);
   }
 
   /** Retries the sends of a refused batch one by one, so only the oversized ones fail. */
@@ -136,10 +183,12 @@ export class ProducerSink {
     while (this.flushing) await this.flushing;
   }
 
+  /** Stops retrying, waits for the request in flight, disconnects the producer. */
   async close(): Promise<void> {
     this.closed = true;
     this.abort.abort();
     await this.flush();
+    await this.producer.disconnect().catch(() => undefined);
   }
 }
 
@@ -156,12 +205,37 @@ function isTooLarge(err: unknown): boolean {
   return visit(err);
 }
 
-function groupByTopic(records: OutgoingRecord[]): TopicMessages[] {
+/** A message with the topic it goes to; kafkajs writes its partition in on the first attempt. */
+interface TopicMessage extends Message {
+  topic: string;
+}
+
+function toMessage(r: OutgoingRecord): TopicMessage {
+  return { topic: r.topic, key: r.key, value: r.value, headers: r.headers };
+}
+
+function partitionOf(m: TopicMessage): string {
+  return `${m.topic}:${m.partition ?? '?'}`;
+}
+
+/**
+ * The messages whose topic-partition the response does not acknowledge with an offset. A message with
+ * no partition after a resolved call means the producer was not made with PinningPartitioner: a bug,
+ * since its records could not be checked.
+ */
+function notCovered(sent: TopicMessage[], response: RecordMetadata[] | undefined): TopicMessage[] | Error {
+  const unpinned = sent.find((m) => m.partition === undefined);
+  if (unpinned) return new Error(`a produce call to ${unpinned.topic} resolved but left no partition on its records, so they cannot be checked: create the producer with ProducerSink.open`);
+  const written = new Set((response ?? []).filter((r) => r.errorCode === 0 && r.baseOffset !== undefined).map((r) => `${r.topicName}:${r.partition}`));
+  return sent.filter((m) => !written.has(partitionOf(m)));
+}
+
+function groupByTopic(messages: TopicMessage[]): TopicMessages[] {
   const byTopic = new Map<string, Message[]>();
-  for (const r of records) {
-    const list = byTopic.get(r.topic) ?? [];
-    list.push({ key: r.key, value: r.value, headers: r.headers });
-    byTopic.set(r.topic, list);
+  for (const m of messages) {
+    const list = byTopic.get(m.topic) ?? [];
+    list.push(m);
+    byTopic.set(m.topic, list);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }

@@ -8,6 +8,7 @@ export const METRIC = {
   recordsProduced: { name: 'humpback_records_produced_total', help: 'Records a stage produced, acknowledged by the broker.', labels: ['stage', 'topic'] },
   recordsFiltered: { name: 'humpback_records_filtered_total', help: 'Records a stage dropped on purpose, by reason.', labels: ['stage', 'reason'] },
   recordsDeadLettered: { name: 'humpback_records_dead_lettered_total', help: 'Records sent to the dead-letter topic, by reason.', labels: ['stage', 'reason'] },
+  recordsResent: { name: 'humpback_records_resent_total', help: 'Records sent again because a produce call resolved without writing their partition (kafkajs#1303: a partition leader moved); non-zero during a failover means the hole was hit and closed.', labels: ['stage', 'topic'] },
   stageRetries: { name: 'humpback_stage_retries_total', help: 'Retries of retriable per-record failures.', labels: ['stage'] },
   processingSeconds: { name: 'humpback_record_processing_seconds', help: 'Time from dispatch of a record to the broker acknowledging its outputs.', labels: ['stage'] },
   recordsInFlight: { name: 'humpback_records_in_flight', help: 'Records fetched and not yet finished.', labels: ['stage'] },

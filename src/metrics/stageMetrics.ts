@@ -8,6 +8,8 @@ export interface StageMetrics {
   init(input: string, outputs: readonly string[]): void;
   consumed(topic: string, count: number): void;
   produced(topic: string, count: number): void;
+  /** Records sent again after a produce call resolved without writing their partition. */
+  resent(topic: string, count: number): void;
   filtered(reason: string): void;
   deadLettered(reason: string): void;
   retried(): void;
@@ -25,6 +27,7 @@ export function createStageMetrics(registry: Registry, stage: string): StageMetr
   const m = {
     consumed: counterIn(registry, METRIC.recordsConsumed),
     produced: counterIn(registry, METRIC.recordsProduced),
+    resent: counterIn(registry, METRIC.recordsResent),
     filtered: counterIn(registry, METRIC.recordsFiltered),
     deadLettered: counterIn(registry, METRIC.recordsDeadLettered),
     retries: counterIn(registry, METRIC.stageRetries),
@@ -46,11 +49,15 @@ export function createStageMetrics(registry: Registry, stage: string): StageMetr
   return {
     init: (input, outputs) => {
       m.consumed.inc({ stage, topic: input }, 0);
-      for (const topic of outputs) m.produced.inc({ stage, topic }, 0);
+      for (const topic of outputs) {
+        m.produced.inc({ stage, topic }, 0);
+        m.resent.inc({ stage, topic }, 0);
+      }
       m.inFlight.set({ stage }, 0);
     },
     consumed: (topic, count) => ofTopic(topic).consumed.inc(count),
     produced: (topic, count) => ofTopic(topic).produced.inc(count),
+    resent: (topic, count) => m.resent.inc({ stage, topic }, count),
     filtered: (reason) => m.filtered.inc({ stage, reason }),
     deadLettered: (reason) => m.deadLettered.inc({ stage, reason }),
     retried: () => m.retries.inc({ stage }),

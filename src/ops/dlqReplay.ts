@@ -1,5 +1,6 @@
 import { type CompressionTypes, type Kafka } from 'kafkajs';
-import { JavaCompatiblePartitioner } from '../kafka/partitioner';
+import type { Logger } from '../core/logger';
+import { ProducerSink, type OutgoingRecord } from '../kafka/producerSink';
 import { readToEndWithOffsets } from '../kafka/readToEnd';
 import type { Serde } from '../kafka/serde/avroSerde';
 import type { ResolvedStage } from '../topology/loader';
@@ -17,11 +18,11 @@ export interface DlqReplayResult {
  * (`<stage group>.dlq-replay`, one per --reason) remembers how far it got: a dead letter is re-fed
  * once, and a run with nothing new does nothing. Dead letters of other reasons are passed over.
  */
-export async function replayDeadLetters(kafka: Kafka, serde: Serde, stage: ResolvedStage, opts: { reason?: string; dryRun?: boolean; compression?: CompressionTypes } = {}): Promise<DlqReplayResult> {
+export async function replayDeadLetters(kafka: Kafka, serde: Serde, stage: ResolvedStage, logger: Logger, opts: { reason?: string; dryRun?: boolean; compression?: CompressionTypes } = {}): Promise<DlqReplayResult> {
   const group = `${stage.groupId}.dlq-replay${opts.reason ? `.${opts.reason}` : ''}`;
   const { records, ends } = await readToEndWithOffsets(kafka, stage.dlq, group);
   const byReason: Record<string, number> = {};
-  const messages: Array<{ key: Buffer | null; value: Buffer }> = [];
+  const messages: OutgoingRecord[] = [];
   let skipped = 0;
   for (const r of records) {
     const letter = r.value && (await serde.decode('humpback.DeadLetter', r.value));
@@ -30,15 +31,15 @@ export async function replayDeadLetters(kafka: Kafka, serde: Serde, stage: Resol
       continue;
     }
     byReason[letter.reason] = (byReason[letter.reason] ?? 0) + 1;
-    messages.push({ key: letter.key, value: letter.value });
+    messages.push({ topic: stage.input, key: letter.key, value: letter.value });
   }
   if (opts.dryRun || records.length === 0) return { refed: messages.length, skipped, byReason, group };
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: JavaCompatiblePartitioner });
-  await producer.connect();
+  const sink = await ProducerSink.open(kafka, { logger, compression: opts.compression });
   try {
-    if (messages.length > 0) await producer.send({ topic: stage.input, acks: -1, compression: opts.compression, messages });
+    // One send per record: the sink packs them into requests under the broker's size limit.
+    await Promise.all(messages.map((m) => sink.send([m])));
   } finally {
-    await producer.disconnect();
+    await sink.close();
   }
   // Only after the broker acknowledged the re-fed records: a crash before this re-feeds them again (at least once).
   const admin = kafka.admin();

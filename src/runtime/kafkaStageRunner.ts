@@ -1,6 +1,5 @@
 import { map, type OperatorFunction, type Subscription } from 'rxjs';
-import { type CompressionTypes, type Kafka, type Producer } from 'kafkajs';
-import { JavaCompatiblePartitioner } from '../kafka/partitioner';
+import { type CompressionTypes, type Kafka } from 'kafkajs';
 import { ProducerSink, type OutgoingRecord } from '../kafka/producerSink';
 import type { StageMetrics } from '../metrics/stageMetrics';
 import { sleep } from '../core/backoff';
@@ -55,7 +54,6 @@ export interface KafkaStageRunnerOptions {
  */
 export class KafkaStageRunner {
   private readonly source: KafkaSource;
-  private producer: Producer | undefined;
   private sink: ProducerSink | undefined;
   private subscription: Subscription | undefined;
   /** Resolves when the pipeline ended: every emitted record finished (or the pipeline failed). */
@@ -103,10 +101,7 @@ export class KafkaStageRunner {
   }
 
   private async open(): Promise<void> {
-    // Java-compatible murmur2 partitioning: the same key lands where Kafka's own tools would put it.
-    this.producer = this.o.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: JavaCompatiblePartitioner });
-    await this.producer.connect();
-    const sink = new ProducerSink(this.producer, { logger: this.o.logger, compression: this.o.compression });
+    const sink = await ProducerSink.open(this.o.kafka, { logger: this.o.logger, compression: this.o.compression, onResent: (topic, n) => this.o.metrics.resent(topic, n) });
     this.sink = sink;
     let end = (): void => undefined;
     this.ended = new Promise((resolve) => (end = resolve));
@@ -183,7 +178,6 @@ export class KafkaStageRunner {
   private async closeClients(): Promise<void> {
     await this.source.close();
     await this.sink?.close();
-    await this.producer?.disconnect().catch(() => undefined);
   }
 
   /** A set-up problem no retry can fix (e.g. the schema registry refuses our credentials): stop and report it. */

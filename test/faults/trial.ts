@@ -7,7 +7,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Partitioners, type Admin, type Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
+import { createLogger } from '../../src/core/logger';
+import { ProducerSink } from '../../src/kafka/producerSink';
 import { stringify } from 'yaml';
 import { applyTopics } from '../../src/kafka/admin';
 import type { Serde } from '../../src/kafka/serde/avroSerde';
@@ -20,6 +22,7 @@ import { buildInputs, type InputPlan, type InputRecord } from './inputs';
 import { rng, type Rng } from './prng';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+const quietLogger = createLogger({ component: 'fault-inputs' }, 'error');
 export const CRASH_HOOK = path.join(__dirname, 'crashHook.js');
 
 export interface FaultEnv {
@@ -377,17 +380,16 @@ export class Trial {
 
   /** Produces the inputs in chunks (input arriving under load); resolves when all are acknowledged. */
   async produce(): Promise<void> {
-    const producer = this.config.env.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    // The engine's own write path: on a cluster, kafkajs alone can lose inputs when a leader moves.
+    const sink = await ProducerSink.open(this.config.env.kafka, { logger: quietLogger });
     try {
       const { chunk, chunkGapMs } = this.config;
       for (let i = 0; i < this.inputs.length; i += chunk) {
-        const messages = this.inputs.slice(i, i + chunk).map((r) => ({ key: r.key, value: r.value }));
-        await producer.send({ topic: this.topics.segments, messages, acks: -1 });
+        await sink.send(this.inputs.slice(i, i + chunk).map((r) => ({ topic: this.topics.segments, key: r.key, value: r.value })));
         if (i + chunk < this.inputs.length) await sleep(chunkGapMs);
       }
     } finally {
-      await producer.disconnect();
+      await sink.close();
     }
     this.produced = true;
     this.event(`all ${this.inputs.length} inputs produced`);

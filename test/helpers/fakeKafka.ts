@@ -5,6 +5,7 @@
  * integration tests.
  */
 import type { Consumer, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage, Producer, ProducerBatch } from 'kafkajs';
+import { producerDouble } from './producerDouble';
 
 export interface FakeKafka {
   kafka: Kafka;
@@ -48,9 +49,13 @@ export function fakeKafka(o: FakeKafkaOptions = {}): FakeKafka {
     pause: () => undefined,
     disconnect: async () => void (calls.consumerDisconnects += 1),
   };
+  const double = producerDouble({ partitions: 1 });
   const producer = {
     connect: async () => void (calls.producerConnects += 1),
-    sendBatch: async (batch: ProducerBatch) => void sent.push(batch),
+    sendBatch: async (batch: ProducerBatch) => {
+      sent.push(batch);
+      return double.producer.sendBatch(batch);
+    },
     disconnect: async () => void (calls.producerDisconnects += 1),
   };
   // The doubles implement only what the runtime calls; kafkajs' own types describe far more.

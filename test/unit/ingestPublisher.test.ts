@@ -1,9 +1,9 @@
-import type { Producer, ProducerBatch } from 'kafkajs';
 import { buildDocument } from '../../src/ingest/docId';
 import { IngestPublisher, batchBudget } from '../../src/ingest/publisher';
 import { ProducerSink } from '../../src/kafka/producerSink';
 import { createSerde, type Serde } from '../../src/kafka/serde/avroSerde';
 import { createLogger } from '../../src/core/logger';
+import { producerDouble } from '../helpers/producerDouble';
 
 let serde: Serde;
 beforeAll(async () => {
@@ -12,21 +12,18 @@ beforeAll(async () => {
 
 /** A producer that records each request's size and how many requests overlap. */
 function fakeProducer() {
-  const requests: number[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
-  const producer = {
-    sendBatch: async (batch: ProducerBatch) => {
+  const double = producerDouble({
+    delay: async () => {
       inFlight += 1;
       maxInFlight = Math.max(maxInFlight, inFlight);
-      const bytes = (batch.topicMessages ?? []).flatMap((t) => t.messages).reduce((n, m) => n + (m.value as Buffer).length, 0);
-      requests.push(bytes);
       await new Promise((r) => setTimeout(r, 5));
       inFlight -= 1;
-      return [];
     },
-  };
-  return { producer: producer as unknown as Producer, requests, maxInFlight: () => maxInFlight };
+  });
+  const requests = (): number[] => double.calls.map((batch) => (batch.topicMessages ?? []).flatMap((t) => t.messages).reduce((n, m) => n + (m.value as Buffer).length, 0));
+  return { producer: double.producer, requests, maxInFlight: () => maxInFlight };
 }
 
 const doc = (i: number, size: number) =>
@@ -42,9 +39,9 @@ test('requests stay under the topic limit, one at a time; a document too big for
   expect(tooBig!.message).toMatch(/does not fit topic docs \(max\.message\.bytes 1048576\)/);
   await publisher.problem(tooBig!, 'f.warc');
   await publisher.flush();
-  expect(fake.requests.length).toBeGreaterThan(5);
-  for (const bytes of fake.requests) expect(bytes).toBeLessThanOrEqual(1024 * 1024);
-  expect(fake.requests.reduce((a, b) => a + b, 0)).toBeGreaterThan(200 * 30_000);
+  expect(fake.requests().length).toBeGreaterThan(5);
+  for (const bytes of fake.requests()) expect(bytes).toBeLessThanOrEqual(1024 * 1024);
+  expect(fake.requests().reduce((a, b) => a + b, 0)).toBeGreaterThan(200 * 30_000);
   expect(fake.maxInFlight()).toBe(1);
   await sink.close();
 });

@@ -42,7 +42,7 @@ async function pipeline() {
   const produce = (record: ConsumedRecord, a: Attempted<OutgoingRecord[]>): Promise<ConsumedRecord> => {
     const outputs = a.ok ? a.value : [];
     if (outputs.length === 0) return Promise.resolve(record);
-    produced.push(...outputs.map((o) => o.value.toString()));
+    produced.push(...outputs.map((o) => String(o.value)));
     return new Promise((resolve) => acks.set(record.offset, () => resolve(record)));
   };
   const records = new Subject<ConsumedRecord>();

@@ -24,7 +24,7 @@ export function registerDlqCommands(program: Command): void {
         const stage = topology.stages.find((s) => s.name === name);
         if (!stage) throw new ConfigError(`no stage "${name}" in ${opts.topology}. Fix: pick one of ${topology.stages.map((s) => s.name).join(', ')}`);
         const { kafka, compression } = await connectCommand(topology, logger);
-        const r = await replayDeadLetters(kafka, await createSerde(), stage, { ...opts, compression });
+        const r = await replayDeadLetters(kafka, await createSerde(), stage, logger, { ...opts, compression });
         const reasons = Object.entries(r.byReason).map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none';
         const verb = opts.dryRun ? 'would re-feed' : 're-fed';
         process.stdout.write(`${verb} ${r.refed} dead letter(s) of ${stage.name} from ${stage.dlq} to ${stage.input} (by reason: ${reasons}); passed over ${r.skipped}; progress kept in consumer group ${r.group}\n`);
