@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import { ConfigError } from '../core/errors';
+import { ConfigError, InfrastructureError } from '../core/errors';
 import { BROKER_CALL_POLICY, retrying } from '../core/retryPolicy';
 
 /** Offsets of a consumer group and watermarks of topics, keyed `topic:partition` (numbers: far below 2^53). */
@@ -23,9 +23,31 @@ export async function partitionEnds(admin: Admin, topics: readonly string[]): Pr
   if (missing.length > 0) throw new ConfigError(`topic(s) ${missing.join(', ')} do not exist. Fix: run \`humpback topics apply\` (and the stages that fill them)`);
   const ends = new Map<string, { low: number; high: number }>();
   for (const topic of topics) {
-    for (const p of await retrying(() => admin.fetchTopicOffsets(topic), BROKER_CALL_POLICY)) ends.set(partitionKey(topic, p.partition), { low: Number(p.low), high: Number(p.high) });
+    for (const p of await retrying(() => topicOffsets(admin, topic), BROKER_CALL_POLICY)) ends.set(partitionKey(topic, p.partition), { low: p.low, high: p.high });
   }
   return ends;
+}
+
+/**
+ * The low and high watermark of every partition of `topic`, or an InfrastructureError (retried by the
+ * caller's policy) while a partition has no leader: during an election kafkajs 2.2.4's
+ * fetchTopicOffsets leaves leaderless partitions out of its answer, or fails with a TypeError
+ * ("Cannot destructure property 'partitions' of 'high.pop(...)'") when none has a leader. A partial
+ * answer taken as whole would end `--until-drained` early or under-count lag.
+ */
+export async function topicOffsets(admin: Admin, topic: string): Promise<Array<{ partition: number; low: number; high: number }>> {
+  const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+  let offsets: Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
+  try {
+    offsets = await admin.fetchTopicOffsets(topic);
+  } catch (err) {
+    if (err instanceof TypeError) throw new InfrastructureError(`offsets of topic ${topic} are not available: a partition leader is being elected (${err.message})`, { cause: err });
+    throw err;
+  }
+  if (offsets.length < (metadata?.partitions.length ?? 0)) {
+    throw new InfrastructureError(`offsets of topic ${topic} answered for ${offsets.length} of its ${metadata.partitions.length} partitions: a partition leader is being elected`);
+  }
+  return offsets.map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }));
 }
 
 export async function committedOffsets(admin: Admin, groupId: string, topics: string[]): Promise<Map<string, number>> {

@@ -4,6 +4,7 @@ import { backoffDelay, sleep } from '../core/backoff';
 import { errorMessage } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { SeenTable } from './seenTable';
+import { topicOffsets } from '../kafka/offsets';
 
 /**
  * A set of record keys (hex digests), each with a 32-bit tag, in a SeenTable (~20 bytes a key).
@@ -119,8 +120,8 @@ export class TopicKeySet extends KeySet {
     await admin.connect();
     const groupId = `${this.o.groupPrefix}.keys-${crypto.randomBytes(6).toString('hex')}`;
     try {
-      const ends = await admin.fetchTopicOffsets(this.o.topic);
-      const behind = new Map(ends.filter((e) => Number(e.high) > Math.max(Number(e.low), this.positions.get(e.partition) ?? 0)).map((e) => [e.partition, Number(e.high)]));
+      const ends = await topicOffsets(admin, this.o.topic);
+      const behind = new Map(ends.filter((e) => e.high > Math.max(e.low, this.positions.get(e.partition) ?? 0)).map((e) => [e.partition, e.high]));
       if (behind.size === 0) return;
       const started = Date.now();
       const sizeBefore = this.size;
