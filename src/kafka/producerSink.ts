@@ -161,6 +161,7 @@ export class ProducerSink {
     const perPartition = new Map<string, number>();
     for (const m of unwritten) perPartition.set(partitionOf(m), (perPartition.get(partitionOf(m)) ?? 0) + 1);
     this.opts.logger.warn('a produce call resolved without writing some partitions (kafkajs#1303, a leader moved); sending those records again', {
+      records: unwritten.length,
       partitions: Object.fromEntries(perPartition),
     });
     const perTopic = new Map<string, number>();
@@ -224,10 +225,20 @@ function partitionOf(m: TopicMessage): string {
  * since its records could not be checked.
  */
 function notCovered(sent: TopicMessage[], response: RecordMetadata[] | undefined): TopicMessage[] | Error {
-  const unpinned = sent.find((m) => m.partition === undefined);
-  if (unpinned) return new Error(`a produce call to ${unpinned.topic} resolved but left no partition on its records, so they cannot be checked: create the producer with ProducerSink.open`);
-  const written = new Set((response ?? []).filter((r) => r.errorCode === 0 && r.baseOffset !== undefined).map((r) => `${r.topicName}:${r.partition}`));
-  return sent.filter((m) => !written.has(partitionOf(m)));
+  // Partition numbers per topic rather than "topic:partition" strings: this runs for every record.
+  const written = new Map<string, Set<number>>();
+  for (const r of response ?? []) {
+    if (r.errorCode !== 0 || r.baseOffset === undefined) continue;
+    let partitions = written.get(r.topicName);
+    if (partitions === undefined) written.set(r.topicName, (partitions = new Set()));
+    partitions.add(r.partition);
+  }
+  const missing: TopicMessage[] = [];
+  for (const m of sent) {
+    if (m.partition === undefined) return new Error(`a produce call to ${m.topic} resolved but left no partition on its records, so they cannot be checked: create the producer with ProducerSink.open`);
+    if (!written.get(m.topic)?.has(m.partition)) missing.push(m);
+  }
+  return missing;
 }
 
 function groupByTopic(messages: TopicMessage[]): TopicMessages[] {
