@@ -1,20 +1,19 @@
 /**
  * A real single-node Kafka broker (KRaft) for local runs and tests, from Maven Central jars.
- * Files live under <HUMPBACK_HOME>/kafka/broker (see local/layout.ts); the data dir and ports are
+ * Files live under <HUMPBACK_HOME>/kafka/broker (see broker/layout.ts); the data dir and ports are
  * kept across stop/start so topics survive, and the JVM outlives the process that started it.
  */
 import fs from 'node:fs';
-import { HumpbackError } from '../core/errors';
 import { createLogger, type Logger } from '../core/logger';
 import { ensureJars } from './broker/jars';
-import { type BrokerLayout, brokerLayout } from './broker/layout';
+import { brokerLayout } from './broker/layout';
 import { withLockFile } from './broker/lock';
 import { checkJava } from './broker/preflight';
-import { isOurProcess, readPid, waitForExit } from './broker/process';
+import { livePid, signalBroker, terminateBroker } from './broker/process';
 import { brokerAnswers } from './broker/probe';
 import { brokersOf, readState, serverProperties, writeFileAtomic } from './broker/props';
 import { scramFormatArgs, secureAddresses, type SecureListeners } from './broker/secureListeners';
-import { formatStorageOnce, loadOrCreateState, spawnBroker, waitUntilReady } from './broker/start';
+import { formatStorageOnce, loadOrCreateState, readyTimeoutMs, spawnBroker, waitUntilReady } from './broker/start';
 
 export interface LocalBrokerOptions {
   logger?: Logger;
@@ -53,17 +52,6 @@ export interface LocalBrokerStatus {
   logFile: string;
 }
 
-function readyTimeoutMs(): number {
-  const ms = Number(process.env.HUMPBACK_KAFKA_START_TIMEOUT_MS);
-  return Number.isFinite(ms) && ms > 0 ? ms : 60_000;
-}
-
-/** The pid of a broker we started that is still alive (the pid file alone may be stale). */
-function livePid(layout: BrokerLayout): number | undefined {
-  const pid = readPid(layout.pidFile);
-  return pid !== undefined && isOurProcess(pid, layout.propsFile) ? pid : undefined;
-}
-
 export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<LocalBroker> {
   const t0 = Date.now();
   const layout = brokerLayout(opts);
@@ -88,7 +76,7 @@ export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<L
       fs.rmSync(layout.stateFile, { force: true });
     }
     const state = await loadOrCreateState(layout, opts.secure !== undefined);
-    writeFileAtomic(layout.propsFile, serverProperties(state, layout.dataDir, opts.secure));
+    writeFileAtomic(layout.propsFile, serverProperties(state, layout.dataDir, { secure: opts.secure }));
     await formatStorageOnce(java, layout, state, logger, opts.secure ? scramFormatArgs(opts.secure.users) : []);
     logger.info('starting local Kafka broker', { brokers: brokersOf(state), log: layout.logFile });
     const proc = spawnBroker(java, layout);
@@ -108,12 +96,7 @@ export async function stopLocalBroker(opts: { home?: string; logger?: Logger } =
     fs.rmSync(layout.pidFile, { force: true });
     if (pid === undefined) return false;
     opts.logger?.info('stopping local Kafka broker', { pid });
-    process.kill(pid, 'SIGTERM');
-    if (!(await waitForExit(pid, layout.propsFile, 30_000))) {
-      opts.logger?.warn('Kafka broker did not stop within 30 s; killing it', { pid });
-      process.kill(pid, 'SIGKILL');
-      if (!(await waitForExit(pid, layout.propsFile, 10_000))) throw new HumpbackError(`Kafka broker pid ${pid} survived SIGKILL`);
-    }
+    await terminateBroker(pid, layout.propsFile, opts.logger);
     return true;
   });
 }
@@ -126,8 +109,7 @@ export async function killLocalBroker(signal: NodeJS.Signals = 'SIGKILL', opts: 
   const layout = brokerLayout(opts);
   const pid = livePid(layout);
   if (pid === undefined) return undefined;
-  process.kill(pid, signal);
-  if (signal === 'SIGKILL') await waitForExit(pid, layout.propsFile, 10_000);
+  await signalBroker(pid, signal, layout.propsFile);
   return pid;
 }
 

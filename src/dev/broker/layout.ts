@@ -24,9 +24,9 @@ export function defaultJarsDir(home: string = cacheDir()): string {
   return process.env.HUMPBACK_KAFKA_JARS ?? path.join(home, 'kafka', KAFKA_VERSION, 'libs');
 }
 
-export function brokerLayout(opts: { home?: string; jarsDir?: string } = {}): BrokerLayout {
+/** The files of one JVM in `brokerDir`; the state and lock files are its own or, for a cluster node, the cluster's. */
+function layoutIn(opts: { home?: string; jarsDir?: string }, brokerDir: string, shared: { stateFile: string; lockFile: string }): BrokerLayout {
   const home = opts.home ?? cacheDir();
-  const brokerDir = path.join(home, 'kafka', 'broker');
   const deployDir = path.join(projectRoot(), 'deploy', 'local');
   return {
     home,
@@ -35,10 +35,26 @@ export function brokerLayout(opts: { home?: string; jarsDir?: string } = {}): Br
     dataDir: path.join(brokerDir, 'data'),
     propsFile: path.join(brokerDir, 'server.properties'),
     logFile: path.join(brokerDir, 'broker.log'),
-    stateFile: path.join(brokerDir, 'state.json'),
     pidFile: path.join(brokerDir, 'broker.pid'),
-    lockFile: path.join(brokerDir, 'start.lock'),
     pomFile: path.join(deployDir, 'pom.xml'),
     log4jFile: path.join(deployDir, 'log4j.properties'),
+    ...shared,
   };
+}
+
+export function brokerLayout(opts: { home?: string; jarsDir?: string } = {}): BrokerLayout {
+  const brokerDir = path.join(opts.home ?? cacheDir(), 'kafka', 'broker');
+  return layoutIn(opts, brokerDir, { stateFile: path.join(brokerDir, 'state.json'), lockFile: path.join(brokerDir, 'start.lock') });
+}
+
+/** The local cluster's folder: its state file (cluster id, every node's ports), its lock, a folder per node. */
+export function clusterLayout(home: string = cacheDir()): { dir: string; stateFile: string; lockFile: string } {
+  const dir = path.join(home, 'kafka', 'cluster');
+  return { dir, stateFile: path.join(dir, 'state.json'), lockFile: path.join(dir, 'start.lock') };
+}
+
+/** One node of the local cluster: files in <home>/kafka/cluster/node-<id>/, the cluster's state and lock. */
+export function nodeLayout(opts: { home?: string; jarsDir?: string }, nodeId: number): BrokerLayout {
+  const { dir, stateFile, lockFile } = clusterLayout(opts.home);
+  return layoutIn(opts, path.join(dir, `node-${nodeId}`), { stateFile, lockFile });
 }

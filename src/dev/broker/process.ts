@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import { HumpbackError } from '../../core/errors';
+import type { Logger } from '../../core/logger';
 
 /**
  * True when `pid` is alive and, where /proc exists, its command line contains `marker`: a pid file
@@ -41,6 +43,29 @@ export async function waitForExit(pid: number, marker: string, timeoutMs: number
     await sleep(100);
   }
   return true;
+}
+
+/** The pid of a broker we started that is still alive (the pid file alone may be stale). */
+export function livePid(layout: { pidFile: string; propsFile: string }): number | undefined {
+  const pid = readPid(layout.pidFile);
+  return pid !== undefined && isOurProcess(pid, layout.propsFile) ? pid : undefined;
+}
+
+/** Sends `signal` without any clean-up; after SIGKILL waits (10 s at most) until the pid is gone. */
+export async function signalBroker(pid: number, signal: NodeJS.Signals, marker: string): Promise<void> {
+  process.kill(pid, signal);
+  if (signal === 'SIGKILL') await waitForExit(pid, marker, 10_000);
+}
+
+/** SIGTERM (Kafka shuts down cleanly), SIGKILL after 30 s; throws if even that leaves it alive. */
+export async function terminateBroker(pid: number, marker: string, logger?: Logger, name = 'Kafka broker'): Promise<void> {
+  // One left SIGSTOPped (a fault test) would not act on SIGTERM until continued.
+  process.kill(pid, 'SIGCONT');
+  process.kill(pid, 'SIGTERM');
+  if (await waitForExit(pid, marker, 30_000)) return;
+  logger?.warn(`${name} did not stop within 30 s; killing it`, { pid });
+  process.kill(pid, 'SIGKILL');
+  if (!(await waitForExit(pid, marker, 10_000))) throw new HumpbackError(`${name} pid ${pid} survived SIGKILL`);
 }
 
 /** The last lines of a file from byte `from` on (the part a failed start wrote), for error messages. */

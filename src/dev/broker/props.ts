@@ -59,18 +59,38 @@ export function brokersOf(state: BrokerState): string {
 }
 
 /**
- * Single-node KRaft (broker and controller in one JVM), loopback only, sized for a laptop and fast
- * tests; with `secure` (and its ports in the state), SASL_SSL and SSL listeners too.
+ * The node's place in the KRaft quorum and the replication its topics get: a single broker is node 1,
+ * its own only voter, with one replica of everything (it cannot have more).
  */
-export function serverProperties(state: BrokerState, dataDir: string, secure?: SecureListeners): string {
+export interface KraftRole {
+  nodeId: number;
+  /** Every controller of the quorum, this node included. */
+  voters: { nodeId: number; controllerPort: number }[];
+  replicationFactor: number;
+  minInsyncReplicas: number;
+}
+
+function singleNode(state: BrokerState): KraftRole {
+  return { nodeId: 1, voters: [{ nodeId: 1, controllerPort: state.controllerPort }], replicationFactor: 1, minInsyncReplicas: 1 };
+}
+
+/**
+ * KRaft with broker and controller in one JVM, loopback only, sized for a laptop and fast tests: a
+ * single node by default, or `role`'s node of a local cluster; with `secure` (and its ports in the
+ * state), SASL_SSL and SSL listeners too.
+ */
+export function serverProperties(state: BrokerState, dataDir: string, opts: { secure?: SecureListeners; role?: KraftRole } = {}): string {
   const p = state.port;
   const c = state.controllerPort;
+  const { secure, role = singleNode(state) } = opts;
   const extra = secure && state.securePorts ? secureListenerProperties(state.securePorts, secure) : { listeners: [], protocols: [], lines: [] };
+  const rf = role.replicationFactor;
+  const minIsr = role.minInsyncReplicas;
   return [
     '# Written by humpback (src/dev/broker/props.ts) on every start; edits are overwritten.',
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@${LOOPBACK}:${c}`,
+    `node.id=${role.nodeId}`,
+    `controller.quorum.voters=${role.voters.map((v) => `${v.nodeId}@${LOOPBACK}:${v.controllerPort}`).join(',')}`,
     `listeners=${[`PLAINTEXT://${LOOPBACK}:${p}`, `CONTROLLER://${LOOPBACK}:${c}`, ...extra.listeners].join(',')}`,
     `advertised.listeners=${[`PLAINTEXT://${LOOPBACK}:${p}`, ...extra.listeners].join(',')}`,
     'controller.listener.names=CONTROLLER',
@@ -78,10 +98,12 @@ export function serverProperties(state: BrokerState, dataDir: string, secure?: S
     'inter.broker.listener.name=PLAINTEXT',
     `log.dirs=${dataDir}`,
     'num.partitions=1',
-    // One broker: internal topics cannot have more replicas than that.
-    'offsets.topic.replication.factor=1',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
+    // Internal topics get the role's replication: one broker cannot hold more than one replica.
+    `offsets.topic.replication.factor=${rf}`,
+    `transaction.state.log.replication.factor=${rf}`,
+    `transaction.state.log.min.isr=${minIsr}`,
+    `default.replication.factor=${rf}`,
+    `min.insync.replicas=${minIsr}`,
     // Fewer internal partitions than the default 50: faster first group join and transaction.
     'offsets.topic.num.partitions=10',
     'transaction.state.log.num.partitions=10',

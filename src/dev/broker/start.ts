@@ -6,10 +6,11 @@ import type { Logger } from '../../core/logger';
 import type { BrokerLayout } from './layout';
 import { assertPortsFree, pickFreePort } from './ports';
 import { fileSize, isOurProcess, sleep, tailFile } from './process';
-import { brokerAnswers } from './probe';
+import { brokerIds } from './probe';
 import { type BrokerState, brokersOf, formattedClusterId, randomClusterId, readState, writeFileAtomic } from './props';
 
-function metaProperties(layout: BrokerLayout): string {
+/** The file a formatted data dir holds its cluster and node ids in. */
+export function metaProperties(layout: BrokerLayout): string {
   return path.join(layout.dataDir, 'meta.properties');
 }
 
@@ -84,18 +85,27 @@ export function spawnBroker(java: string, layout: BrokerLayout): { pid: number; 
   }
 }
 
+/** How long a start waits for the broker to answer (HUMPBACK_KAFKA_START_TIMEOUT_MS). */
+export function readyTimeoutMs(): number {
+  const ms = Number(process.env.HUMPBACK_KAFKA_START_TIMEOUT_MS);
+  return Number.isFinite(ms) && ms > 0 ? ms : 60_000;
+}
+
 /**
- * Waits until the broker answers Kafka requests. Fails early, with the tail of its log, if the JVM
- * exits; on timeout kills it, so a half-started broker is never mistaken for a running one later.
+ * Waits until the broker answers Kafka requests and, for a cluster node, its metadata lists the
+ * brokers `expectIds`. Fails early, with the tail of its log, if the JVM exits; on timeout kills
+ * it, so a half-started broker is never mistaken for a running one later.
  */
 export async function waitUntilReady(
   layout: BrokerLayout,
   state: BrokerState,
   proc: { pid: number; logOffset: number; exited: () => string | undefined },
   timeoutMs: number,
+  expectIds: number[] = [],
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const brokers = brokersOf(state);
+  const ready = (ids: number[] | undefined): boolean => ids !== undefined && ids.length > 0 && expectIds.every((id) => ids.includes(id));
   for (;;) {
     const gone = proc.exited() ?? (isOurProcess(proc.pid, layout.propsFile) ? undefined : 'exited');
     if (gone) {
@@ -103,7 +113,7 @@ export async function waitUntilReady(
         `Kafka broker (pid ${proc.pid}) ${gone} during start-up; last lines of ${layout.logFile}:\n${tailFile(layout.logFile, 25, proc.logOffset)}`,
       );
     }
-    if (await brokerAnswers(brokers)) return;
+    if (ready(await brokerIds(brokers))) return;
     if (Date.now() > deadline) {
       try {
         process.kill(proc.pid, 'SIGKILL');
@@ -111,7 +121,7 @@ export async function waitUntilReady(
         // already gone
       }
       throw new HumpbackError(
-        `Kafka broker (pid ${proc.pid}) did not answer on ${brokers} within ${Math.round(timeoutMs / 1000)} s (killed it); last lines of ${layout.logFile}:\n${tailFile(layout.logFile, 25, proc.logOffset)}`,
+        `Kafka broker (pid ${proc.pid}) did not answer on ${brokers}${expectIds.length > 0 ? ` with brokers ${expectIds.join(',')} in its metadata` : ''} within ${Math.round(timeoutMs / 1000)} s (killed it); last lines of ${layout.logFile}:\n${tailFile(layout.logFile, 25, proc.logOffset)}`,
       );
     }
     await sleep(250);
