@@ -12,17 +12,27 @@ import { loadTopology, resolveTopology } from '../../topology/loader';
 import { DEFAULT_TOPOLOGY, findTopologyFile } from '../topologyFile';
 import { createLogger } from '../../core/logger';
 import { action } from '../fail';
+import { NODES_OPTION_HELP, parseNodes, printClusterStatus, startCluster, stopCluster } from './kafkaCluster';
 
-/** `humpback kafka start|stop|status`: the local single-node broker (progress on stderr, data on stdout). */
+/**
+ * `humpback kafka start|stop|status`: the local single-node broker, or with `--nodes 3` the local
+ * three-node cluster (kafkaCluster.ts); progress on stderr, data on stdout.
+ */
 export function registerKafkaCommands(program: Command): void {
-  const kafka = program.command('kafka').description('Run a local single-node Kafka broker (KRaft, jars from Maven Central)');
+  const kafka = program.command('kafka').description('Run a local single-node Kafka broker, or a three-node cluster with --nodes 3 (KRaft, jars from Maven Central)');
   const logger = createLogger({ component: 'kafka-local' });
 
   kafka
     .command('start')
-    .description('Start the local broker (or find it running); prints KAFKA_BROKERS=<host:port> as the last stdout line')
+    .description(
+      'Start the local broker (or find it running); prints KAFKA_BROKERS=<host:port> as the last stdout line. ' +
+        'With --nodes 3: the local cluster, whose every node is in KAFKA_BROKERS (topics there want replicationFactor 3, minInsyncReplicas 2)',
+    )
+    .option('--nodes <n>', NODES_OPTION_HELP, '1')
     .action(
-      action(async () => {
+      action(async (opts: { nodes: string }) => {
+        const nodes = parseNodes(opts.nodes);
+        if (nodes > 1) return startCluster(nodes, logger);
         const b = await startLocalBroker({ logger });
         logger.info(b.alreadyRunning ? 'local Kafka broker already running' : 'local Kafka broker started', { pid: b.pid, ms: b.startMs });
         // Last stdout line, so `eval "$(humpback kafka start)"` or `| tail -1` works in scripts.
@@ -32,9 +42,11 @@ export function registerKafkaCommands(program: Command): void {
 
   kafka
     .command('stop')
-    .description('Stop the local broker (SIGTERM, SIGKILL after 30 s); data and ports are kept')
+    .description('Stop the local broker, or with --nodes 3 every node of the cluster (SIGTERM, SIGKILL after 30 s); data and ports are kept')
+    .option('--nodes <n>', NODES_OPTION_HELP, '1')
     .action(
-      action(async () => {
+      action(async (opts: { nodes: string }) => {
+        if (parseNodes(opts.nodes) > 1) return stopCluster(logger);
         const stopped = await stopLocalBroker({ logger });
         process.stdout.write(stopped ? 'stopped\n' : 'not running\n');
       }),
@@ -42,10 +54,12 @@ export function registerKafkaCommands(program: Command): void {
 
   kafka
     .command('status')
-    .description('Show whether the local broker runs, its address, pid, data dir and log file')
+    .description('Show whether the local broker runs, its address, pid, data dir and log file; with --nodes 3 the cluster: each node and the active controller')
     .option('--json', 'print one JSON object')
+    .option('--nodes <n>', NODES_OPTION_HELP, '1')
     .action(
-      action(async (opts: { json?: boolean }) => {
+      action(async (opts: { json?: boolean; nodes: string }) => {
+        if (parseNodes(opts.nodes) > 1) return printClusterStatus(opts.json === true);
         const s = await localBrokerStatus();
         if (opts.json) {
           process.stdout.write(JSON.stringify(s) + '\n');
