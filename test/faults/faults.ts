@@ -7,7 +7,7 @@ import type { Logger } from '../../src/core/logger';
 import { sleep, type Supervisor, type Trial, type TrialConfig } from './trial';
 import type { InputPlan } from './inputs';
 
-export type FaultName = 'sigkill' | 'sigstop' | 'broker-kill9' | 'llm' | 'poison' | 'rebalance';
+export type FaultName = 'sigkill' | 'sigstop' | 'broker-kill9' | 'llm' | 'poison' | 'rebalance' | 'leader-kill9' | 'controller-kill9' | 'node-sigstop' | 'rolling-restart';
 
 export interface Fault {
   name: FaultName;
@@ -18,6 +18,8 @@ export interface Fault {
   drive(t: Trial, ctx: DriveContext): Promise<void>;
   /** Needs a broker of its own (it is killed): trials run one at a time. */
   ownBroker?: boolean;
+  /** Needs a three-node cluster of its own (its nodes are killed): trials run one at a time (clusterFaults.ts). */
+  ownCluster?: boolean;
   /** Normal records may end in a dead-letter topic (with a reason) instead of a snapshot. */
   allowDeadLetteredNormal?: boolean;
 }
@@ -25,6 +27,8 @@ export interface Fault {
 export interface DriveContext {
   /** The private broker's home (ownBroker faults). */
   brokerHome?: string;
+  /** The private three-node cluster's home (ownCluster faults). */
+  clusterHome?: string;
   jarsDir?: string;
   logger: Logger;
 }
@@ -37,7 +41,7 @@ export function crashAt(point: string, n: number): NodeJS.ProcessEnv {
 }
 
 /** Waits until `topic` (default: candidates) holds `min` records (work is under way), or `timeoutMs` passed (the fault lands anyway). */
-async function untilWorkUnderWay(t: Trial, min: number, topic = t.topics.candidates, timeoutMs = 60_000): Promise<void> {
+export async function untilWorkUnderWay(t: Trial, min: number, topic = t.topics.candidates, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const admin = t.config.env.kafka.admin();
   await admin.connect();
@@ -52,7 +56,7 @@ async function untilWorkUnderWay(t: Trial, min: number, topic = t.topics.candida
   }
 }
 
-async function finish(t: Trial, producing: Promise<void>): Promise<void> {
+export async function finish(t: Trial, producing: Promise<void>): Promise<void> {
   await producing;
   await t.waitDrained(DRAIN_MS);
   if (await t.disarm()) await t.waitDrained(DRAIN_MS);

@@ -11,6 +11,7 @@ const COLUMNS: Array<{ title: string; value: (rows: TrialResult[]) => string }> 
   { title: 'out of order', value: (rows) => sum(rows, (r) => r.outOfOrder) },
   { title: 'offsets behind', value: (rows) => sum(rows, (r) => r.offsetsBehind) },
   { title: 'redone', value: (rows) => sum(rows, (r) => r.redone) },
+  { title: 'sent again', value: (rows) => sum(rows, (r) => r.resent) },
   { title: 'snapshots', value: (rows) => sum(rows, (r) => r.snapshots) },
   { title: 'known issues', value: (rows) => sum(rows, (r) => r.known.length) },
   { title: 'failed trials', value: (rows) => String(rows.filter((r) => !trialPassed(r)).length) },
@@ -43,7 +44,7 @@ export function trialLine(r: TrialResult): string {
   const verdict = trialPassed(r) ? 'ok' : 'FAILED';
   return (
     `${r.fault} trial ${r.trial} seed ${r.seed}: ${verdict}; in ${r.recordsIn}, curated ${r.curatedOut}, lost ${r.lost}, duplicated ${r.duplicated}, ` +
-    `dead-lettered ${r.deadLettered}, out of order ${r.outOfOrder}, offsets behind ${r.offsetsBehind}, redone ${r.redone}, ` +
+    `dead-lettered ${r.deadLettered}, out of order ${r.outOfOrder}, offsets behind ${r.offsetsBehind}, redone ${r.redone}, sent again ${r.resent}, ` +
     `${r.snapshots} snapshot(s), ${r.known.length} known issue(s), ${(r.ms / 1000).toFixed(1)} s`
   );
 }

@@ -30,6 +30,8 @@ export interface FaultEnv {
   brokers: string;
   kafka: Kafka;
   serde: Serde;
+  /** Replicas of every trial topic (3 on the three-node cluster; the broker's min.insync.replicas is 2 there). */
+  replicationFactor?: number;
 }
 
 export interface TrialConfig extends InputPlan {
@@ -58,12 +60,12 @@ export interface TrialTopics {
 }
 
 /** The topology of every trial (plain names; namespaced per trial). Short session timeouts: a dead member's partitions move after 6 s. */
-function baseTopology(llmUrl: string, outDir: string): string {
+function baseTopology(llmUrl: string, outDir: string, replicationFactor: number): string {
   const llm = `{ endpoints: [{ baseUrl: '${llmUrl}', model: fake-model, maxConcurrency: 8 }], timeoutMs: 1500 }`;
   return `
 version: 1
 name: faults
-defaults: { partitions: 4 }
+defaults: { partitions: 4, replicationFactor: ${replicationFactor} }
 topics:
   - { name: segments, schema: humpback.Segment }
   # One partition: its offsets order every candidate, so per-key order is checked on it.
@@ -331,7 +333,7 @@ export class Trial {
     // Inputs first, from the seed's own stream, so the same seed gives the same records whatever the fault does later.
     const inputs = await buildInputs(ns, config, rng(config.seed ^ 0x5eed), config.env.serde);
     const llm = await startFakeLlm({ seed: config.seed, faults: config.llmFaults, latencyMs: config.latencyMs });
-    const topology = namespaced(parseTopology(baseTopology(llm.url, outDir), 'faults-topology.yaml'), ns);
+    const topology = namespaced(parseTopology(baseTopology(llm.url, outDir, config.env.replicationFactor ?? 1), 'faults-topology.yaml'), ns);
     fs.writeFileSync(topologyFile, stringify(topology));
     const admin = config.env.kafka.admin();
     await admin.connect();
@@ -341,6 +343,11 @@ export class Trial {
       await admin.disconnect();
     }
     return new Trial(config, llm, inputs, { ns, dir, outDir, topologyFile });
+  }
+
+  /** Records the engine's processes sent again after an uncovered produce call (ProducerSink's warning, summed). */
+  resentRecords(): number {
+    return this.procs.reduce((n, p) => n + [...p.cli.stderr().matchAll(/sending those records again records=(\d+)/g)].reduce((m, x) => m + Number(x[1]), 0), 0);
   }
 
   event(what: string): void {

@@ -27,6 +27,8 @@ export interface TrialResult extends Omit<Accounting, 'notes'> {
   snapshots: number;
   /** Known engine bugs met (trial.ts KNOWN), one line each. */
   known: string[];
+  /** Records the engine's processes sent again after a produce call resolved without their partition (kafkajs#1303 met and closed). */
+  resent: number;
   ms: number;
   events: string[];
 }
@@ -325,6 +327,7 @@ export async function verifyTrial(trial: Trial, opts: VerifyOptions): Promise<Tr
     recordsIn: trial.inputs.length,
     snapshots: obs.snapshots,
     known: [...trial.known, ...obs.known],
+    resent: trial.resentRecords(),
     ms: Date.now() - trial.t0,
     problems: [...trial.problems, ...a.problems],
     events: trial.events,

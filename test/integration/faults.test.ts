@@ -23,6 +23,9 @@ import { createSerde, type Serde } from '../../src/kafka/serde/avroSerde';
 import { createLogger } from '../../src/core/logger';
 import { testBrokers, testKafka, uniqueName } from '../helpers/kafka';
 import { FAULTS, type DriveContext, type Fault } from '../faults/faults';
+import { CLUSTER_FAULTS } from '../faults/clusterFaults';
+import { startTestCluster, type TestCluster } from '../helpers/cluster';
+import { CLUSTER_TOPIC_DEFAULTS } from '../../src/dev/localCluster';
 import { randomSeed, rng } from '../faults/prng';
 import { faultTable, STRICT, trialLine, trialPassed } from '../faults/report';
 import { Trial, type FaultEnv, type TrialConfig } from '../faults/trial';
@@ -34,9 +37,11 @@ const TRIALS = Number(process.env.FAULT_TRIALS ?? 3);
 const ONLY = (process.env.FAULT_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const CONCURRENCY = Math.max(1, Number(process.env.FAULT_CONCURRENCY ?? 4));
 const KEEP = process.env.FAULT_KEEP === '1';
-const selected = FAULTS.filter((f) => ONLY.length === 0 || ONLY.includes(f.name));
-const unknown = ONLY.filter((n) => !FAULTS.some((f) => f.name === n));
-if (unknown.length > 0) throw new Error(`FAULT_ONLY: unknown fault(s) ${unknown.join(', ')}; faults: ${FAULTS.map((f) => f.name).join(', ')}`);
+// The cluster faults run only when named (npm run test:faults:cluster): each trial restarts nodes of a three-node cluster.
+const ALL_FAULTS = [...FAULTS, ...CLUSTER_FAULTS];
+const selected = ALL_FAULTS.filter((f) => (ONLY.length === 0 ? !f.ownCluster : ONLY.includes(f.name)));
+const unknown = ONLY.filter((n) => !ALL_FAULTS.some((f) => f.name === n));
+if (unknown.length > 0) throw new Error(`FAULT_ONLY: unknown fault(s) ${unknown.join(', ')}; faults: ${ALL_FAULTS.map((f) => f.name).join(', ')}`);
 
 const seedsOf = (): number[] => {
   const base = process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : randomSeed();
@@ -70,7 +75,7 @@ beforeAll(async () => {
 afterAll(() => {
   if (results.length === 0) return;
   out(
-    `\nfault table (${TRIALS} trial(s) per fault; lost and duplicated count curated snapshot lines; redone = outputs a stage wrote again (at-least-once);` +
+    `\nfault table (${TRIALS} trial(s) per fault; lost and duplicated count curated snapshot lines; redone = outputs a stage wrote again (at-least-once); sent again = records re-sent after a produce call resolved without their partition (kafkajs#1303);` +
       ` known issues = engine bugs met, see test/faults/trial.ts KNOWN${STRICT ? '' : ', not failed on with FAULT_STRICT=0'}):\n${faultTable(selected.map((f) => f.name), results)}`,
   );
 });
@@ -100,6 +105,7 @@ async function runTrial(fault: Fault, trial: number, seed: number, env: FaultEnv
       outOfOrder: 0,
       offsetsBehind: 0,
       redone: 0,
+      resent: t.resentRecords(),
       snapshots: 0,
       known: t.known,
       ms: Date.now() - t.t0,
@@ -162,6 +168,16 @@ function startOwnBroker(): Promise<OwnBroker> {
   return ownBroker;
 }
 
+/** The three-node cluster the cluster faults hurt (one trial at a time), started on first use. */
+let ownCluster: Promise<{ cluster: TestCluster; env: FaultEnv }> | undefined;
+function startOwnCluster(): Promise<{ cluster: TestCluster; env: FaultEnv }> {
+  ownCluster ??= (async () => {
+    const cluster = await startTestCluster();
+    return { cluster, env: { brokers: cluster.brokers, kafka: createKafka(cluster.brokers.split(','), uniqueName('faults-cluster'), quiet), serde, replicationFactor: CLUSTER_TOPIC_DEFAULTS.replicationFactor } };
+  })();
+  return ownCluster;
+}
+
 /**
  * Every trial of every selected fault, scheduled at once on a shared pool (trials wait on the broker,
  * the fake LLM and timeouts far more than on the CPU), in rounds so each fault progresses evenly.
@@ -172,11 +188,16 @@ function scheduleAll(): Map<string, Promise<TrialResult[]>> {
   const shared: FaultEnv = { brokers: testBrokers().join(','), kafka: testKafka(uniqueName('faults')), serde };
   const seeds = new Map(selected.map((f) => [f.name, seedsOf()]));
   let brokerTurn: Promise<unknown> = Promise.resolve();
+  let clusterTurn: Promise<unknown> = Promise.resolve();
   const byFault = new Map<string, Array<Promise<TrialResult>>>(selected.map((f) => [f.name, []]));
   for (let i = 0; i < TRIALS; i++) {
     for (const fault of selected) {
       const seed = seeds.get(fault.name)![i];
       const trial = async (): Promise<TrialResult> => {
+        if (fault.ownCluster) {
+          const own = await startOwnCluster();
+          return runTrialSafely(fault, i, seed, own.env, { logger: quiet, clusterHome: own.cluster.home });
+        }
         if (!fault.ownBroker) return slots.run(() => runTrialSafely(fault, i, seed, shared, { logger: quiet }));
         // Their own lane, outside the pool: one at a time on their own broker, alongside the rest.
         const own = await startOwnBroker();
@@ -186,6 +207,9 @@ function scheduleAll(): Map<string, Promise<TrialResult[]>> {
       if (fault.ownBroker) {
         task = brokerTurn.then(trial);
         brokerTurn = task;
+      } else if (fault.ownCluster) {
+        task = clusterTurn.then(trial);
+        clusterTurn = task;
       } else task = trial();
       byFault.get(fault.name)!.push(task);
     }
@@ -200,7 +224,7 @@ async function runTrialSafely(fault: Fault, trial: number, seed: number, env: Fa
   } catch (err) {
     const message = `trial could not be set up: ${err instanceof Error ? err.message : String(err)}`;
     out(`${fault.name} trial ${trial} seed ${seed}: FAILED; ${message}\n`);
-    return { fault: fault.name, trial, seed, recordsIn: 0, curatedOut: 0, lost: 0, duplicated: 0, deadLettered: 0, outOfOrder: 0, offsetsBehind: 0, redone: 0, snapshots: 0, known: [], ms: 0, problems: [message], events: [] };
+    return { fault: fault.name, trial, seed, recordsIn: 0, curatedOut: 0, lost: 0, duplicated: 0, deadLettered: 0, outOfOrder: 0, offsetsBehind: 0, redone: 0, resent: 0, snapshots: 0, known: [], ms: 0, problems: [message], events: [] };
   }
 }
 
@@ -208,6 +232,7 @@ async function runTrialSafely(fault: Fault, trial: number, seed: number, env: Fa
 let scheduled: Map<string, Promise<TrialResult[]>> | undefined;
 
 afterAll(async () => {
+  if (ownCluster) await (await ownCluster).cluster.stop();
   if (ownBroker) {
     const { home } = await ownBroker;
     await stopLocalBroker({ home });
@@ -289,7 +314,9 @@ describe('the verifier', () => {
 });
 
 // Each test waits for its fault's trials, which run alongside the other faults' from the start.
-const WAIT_MS = 30 * 60_000 + (TRIALS * selected.length * 60_000) / CONCURRENCY;
+// Cluster trials run one after another (each waits for the cluster to be fully replicated again): up to 2.5 min each.
+const clusterTrials = TRIALS * selected.filter((f) => f.ownCluster).length;
+const WAIT_MS = 30 * 60_000 + (TRIALS * selected.filter((f) => !f.ownCluster).length * 60_000) / CONCURRENCY + clusterTrials * 150_000;
 
 describe.each(selected.map((f) => [f.name, f] as const))('fault %s', (name, fault) => {
   it(
