@@ -12,7 +12,10 @@
  *    without kafkajs' 64-bit Long objects): reported beside it, so the engine's own cost over a raw
  *    copy shows apart from what the faster partitioner saves;
  *  - engine: startKafkaStage (src/topology/builder.ts) on a passthrough topology built by
- *    test/helpers/pipeline.ts passthroughTopology (concurrency 8, maxInFlight 256: the defaults).
+ *    test/helpers/pipeline.ts passthroughTopology (concurrency 8, maxInFlight 256: the defaults);
+ *  - engine with the produce check off (HUMPBACK_UNSAFE_UNCHECKED_PRODUCE=1: a resolved kafkajs call
+ *    taken on trust, as before issue 24): the cost of checking every response partition by partition
+ *    (target: the checked engine within 5% of it).
  * Each is timed from the first output record seen to the moment all N are in the output topic and
  * the group has committed the end of the input (polled every 20 ms). ROUNDS rounds, raw and engine
  * alternating, fresh topics each; the best round of each is reported, and the ratios.
@@ -103,7 +106,10 @@ async function rawRound(kafka: Kafka, messages: Message[], createPartitioner: IC
   }
 }
 
-async function engineRound(kafka: Kafka, messages: Message[]): Promise<Timing> {
+async function engineRound(kafka: Kafka, messages: Message[], unchecked = false): Promise<Timing> {
+  // ProducerSink.open reads the switch when the stage starts.
+  if (unchecked) process.env.HUMPBACK_UNSAFE_UNCHECKED_PRODUCE = '1';
+  else delete process.env.HUMPBACK_UNSAFE_UNCHECKED_PRODUCE;
   const topology = await passthroughTopology(kafka, { partitions: 4 });
   await produceAll(kafka, topology.input, messages);
   const deps = { kafka, serde: await benchSerde(), logger: createLogger({ component: 'bench' }, 'warn'), registry: new Registry() };
@@ -121,14 +127,17 @@ export async function measurePipelineOverhead(records: number): Promise<{ row: B
   // Encoded once for the topics of every round: the bench's local schema ids do not depend on the topic.
   const messages = await segmentMessages(await benchSerde(), 'segments', uniquePrefix('overhead'), records);
   const bytes = messages.reduce((n, m) => n + (m.value as Buffer).length, 0);
-  const rounds = { raw: [] as Timing[], rawFast: [] as Timing[], engine: [] as Timing[] };
+  const rounds = { raw: [] as Timing[], rawFast: [] as Timing[], engine: [] as Timing[], unchecked: [] as Timing[] };
   for (let r = 0; r < ROUNDS; r++) {
     rounds.raw.push(await rawRound(kafka, messages, Partitioners.DefaultPartitioner));
     rounds.rawFast.push(await rawRound(kafka, messages, JavaCompatiblePartitioner));
     rounds.engine.push(await engineRound(kafka, messages));
+    rounds.unchecked.push(await engineRound(kafka, messages, true));
   }
+  delete process.env.HUMPBACK_UNSAFE_UNCHECKED_PRODUCE;
   const best = (ts: Timing[]): Timing => ts.reduce((a, b) => (b.recordsPerSecond > a.recordsPerSecond ? b : a));
-  const [raw, rawFast, engine] = [best(rounds.raw), best(rounds.rawFast), best(rounds.engine)];
+  const [raw, rawFast, engine, unchecked] = [best(rounds.raw), best(rounds.rawFast), best(rounds.engine), best(rounds.unchecked)];
+  const checkCost = engine.recordsPerSecond / unchecked.recordsPerSecond;
   const ownCost = engine.recordsPerSecond / rawFast.recordsPerSecond;
   const ratio = engine.recordsPerSecond / raw.recordsPerSecond;
   const report = [
@@ -141,12 +150,14 @@ export async function measurePipelineOverhead(records: number): Promise<{ row: B
         ['raw kafkajs consume + produce (eachBatch, idempotent acks=all, kafkajs DefaultPartitioner)', raw],
         ["raw, with the engine's partitioner (same partitions)", rawFast],
         ['engine passthrough stage (startKafkaStage)', engine],
+        ['engine, produce response unchecked (as before issue 24; loses records on a leader move)', unchecked],
       ] as const
     ).map(
       ([name, t]) => `| ${name} | ${t.outputSeconds.toFixed(2)} | ${t.seconds.toFixed(2)} | ${t.recordsPerSecond.toFixed(0)} |`,
     ),
     '',
-    `engine / raw: ${ratio.toFixed(2)}; engine / raw with the engine's partitioner: ${ownCost.toFixed(2)}`,
+    `engine / raw: ${ratio.toFixed(2)}; engine / raw with the engine's partitioner: ${ownCost.toFixed(2)}; ` +
+      `engine / engine unchecked: ${checkCost.toFixed(3)} (target >= 0.95: ${checkCost >= 0.95 ? 'met' : 'NOT met'})`,
   ];
   const row: BenchRow = {
     benchmark: `pipeline overhead: engine passthrough stage vs raw kafkajs consume+produce (${records.toLocaleString('en-US')} Segments, 4 partitions)`,
