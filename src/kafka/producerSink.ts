@@ -212,7 +212,8 @@ interface TopicMessage extends Message {
 }
 
 function toMessage(r: OutgoingRecord): TopicMessage {
-  return { topic: r.topic, key: r.key, value: r.value, headers: r.headers };
+  // `partition` from the start, so the pin kafkajs' partitioner writes does not change the object's shape.
+  return { topic: r.topic, key: r.key, value: r.value, headers: r.headers, partition: undefined };
 }
 
 function partitionOf(m: TopicMessage): string {
