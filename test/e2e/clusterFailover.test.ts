@@ -21,7 +21,7 @@ import { createKafka } from '../../src/kafka/brokers';
 import { createLogger } from '../../src/core/logger';
 import { loadTopology } from '../../src/topology/loader';
 import { namespaced } from '../../src/topology/rewrite';
-import { runCli, startCli, type RunningCli } from '../helpers/cli';
+import { resentRecords, runCli, startCli, type RunningCli } from '../helpers/cli';
 import { fakeModel, ROOT } from '../helpers/cliPipeline';
 import { partitionLeader, startTestCluster, waitFullyReplicated, type TestCluster } from '../helpers/cluster';
 import { startFakeOpenAiServer, type FakeOpenAiServer } from '../helpers/fakeOpenAiServer';
@@ -114,7 +114,7 @@ class Supervised {
 
   /** Records its processes sent again after a produce call resolved without their partition (ProducerSink's warning). */
   resent(): number {
-    return this.started.reduce((n, cli) => n + [...cli.stderr().matchAll(/sending those records again records=(\d+)/g)].reduce((m, x) => m + Number(x[1]), 0), 0);
+    return this.started.reduce((n, cli) => n + resentRecords(cli.stderr()), 0);
   }
 
   async stop(): Promise<void> {
@@ -268,7 +268,7 @@ it('the whole pipeline and the trainer on three nodes: leader and controller SIG
     const duplicated = [...got].filter(([k, n]) => n > (expected.get(k) ?? 0)).length;
     process.stdout.write(
       `cluster failover${UNCHECKED ? ' (produce check OFF)' : ''}: ${expected.size} expected pairs, ${got.size} in the snapshots, ${missing} missing, ${duplicated} duplicated or unexpected; ` +
-        `run restarts ${run.restarts}, trainer restarts ${trainer.restarts}; records sent again by the produce check: ${run.resent()} (run)\n  ${events.join('\n  ')}\n  ${log.join('\n  ')}\n`,
+        `run restarts ${run.restarts}, trainer restarts ${trainer.restarts}; records sent again by the produce check: ${run.resent()} (run), ${resentRecords(drained.stderr)} (run --until-drained)\n  ${events.join('\n  ')}\n  ${log.join('\n  ')}\n`,
     );
     expect({ missing, duplicated }).toEqual({ missing: 0, duplicated: 0 });
   } finally {

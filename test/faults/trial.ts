@@ -15,7 +15,7 @@ import { applyTopics } from '../../src/kafka/admin';
 import type { Serde } from '../../src/kafka/serde/avroSerde';
 import { parseTopology, resolveTopology } from '../../src/topology/loader';
 import { namespaced } from '../../src/topology/rewrite';
-import { startCli, type RunningCli } from '../helpers/cli';
+import { resentRecords, startCli, type RunningCli } from '../helpers/cli';
 import { uniqueName } from '../helpers/kafka';
 import { startFakeLlm, type FakeLlm } from './fakeLlm';
 import { buildInputs, type InputPlan, type InputRecord } from './inputs';
@@ -347,7 +347,7 @@ export class Trial {
 
   /** Records the engine's processes sent again after an uncovered produce call (ProducerSink's warning, summed). */
   resentRecords(): number {
-    return this.procs.reduce((n, p) => n + [...p.cli.stderr().matchAll(/sending those records again records=(\d+)/g)].reduce((m, x) => m + Number(x[1]), 0), 0);
+    return this.procs.reduce((n, p) => n + resentRecords(p.cli.stderr()), 0);
   }
 
   event(what: string): void {

@@ -35,3 +35,8 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promi
   const { code } = await running.exited;
   return { code, stdout: running.stdout(), stderr: running.stderr() };
 }
+
+/** Records a CLI process sent again after a produce call resolved without their partition (ProducerSink's warning, summed). */
+export function resentRecords(stderr: string): number {
+  return [...stderr.matchAll(/sending those records again\b.*?\brecords=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+}
